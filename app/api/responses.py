@@ -1,0 +1,18 @@
+"""Error responses, declared once so every operation documents what it can answer."""
+
+from typing import Any
+
+from app.schemas.base import ErrorMessage
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {"model": ErrorMessage, "description": description}
+
+
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: _error("No object with that id")}
+CONFLICT: dict[int | str, dict[str, Any]] = {409: _error("Conflicts with stored data")}
+BODY_TOO_LARGE: dict[int | str, dict[str, Any]] = {413: _error("Request body too large")}
+# Every route that reads or writes the database can answer this.
+DATABASE: dict[int | str, dict[str, Any]] = {
+    503: _error("The database is unavailable; retry after the Retry-After delay")
+}

@@ -1,0 +1,78 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request, Response, status
+
+from app import crud
+from app.api.deps import SessionDep
+from app.api.responses import BODY_TOO_LARGE, CONFLICT, DATABASE, NOT_FOUND
+from app.api.v1.paging import Limit, Offset
+from app.core.config import settings
+from app.schemas import Page, RecipeCreate, RecipePublic, RecipeSearchResults, RecipeUpdate
+from app.schemas.base import MAX_ID
+from app.schemas.recipe import Keyword
+
+router = APIRouter(prefix="/recipes", tags=["recipes"], responses=DATABASE)
+
+RecipeId = Annotated[int, Path(ge=1, le=MAX_ID, description="The recipe's id")]
+
+
+@router.get("")
+def list_recipes(
+    db: SessionDep, offset: Offset = 0, limit: Limit = settings.DEFAULT_PAGE_SIZE
+) -> Page[RecipePublic]:
+    """List recipes, newest first."""
+    items = crud.recipe.get_multi(db, offset=offset, limit=limit)
+    return Page[RecipePublic].of(items, total=crud.recipe.count(db), offset=offset, limit=limit)
+
+
+@router.get("/search")
+def search_recipes(
+    db: SessionDep,
+    keyword: Annotated[
+        Keyword, Query(description="Text to look for in label and source, any case")
+    ],
+    max_results: Annotated[
+        int, Query(ge=1, le=settings.MAX_SEARCH_RESULTS, description="How many matches at most")
+    ] = settings.DEFAULT_SEARCH_RESULTS,
+) -> RecipeSearchResults:
+    """Find recipes whose label or source contains a keyword, newest first."""
+    items = crud.recipe.search(db, keyword=keyword, limit=max_results)
+    return RecipeSearchResults(items=[RecipePublic.model_validate(item) for item in items])
+
+
+@router.get("/{recipe_id}", responses=NOT_FOUND)
+def get_recipe(db: SessionDep, recipe_id: RecipeId) -> RecipePublic:
+    """Fetch one recipe."""
+    return RecipePublic.model_validate(crud.recipe.get_or_raise(db, recipe_id))
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, responses=BODY_TOO_LARGE | CONFLICT)
+def create_recipe(
+    db: SessionDep, recipe_in: RecipeCreate, request: Request, response: Response
+) -> RecipePublic:
+    """Add a recipe; its URL is in the Location header."""
+    recipe = crud.recipe.create(db, obj_in=recipe_in)
+    response.headers["Location"] = str(request.url_for("get_recipe", recipe_id=recipe.id))
+    return RecipePublic.model_validate(recipe)
+
+
+@router.patch("/{recipe_id}", responses=NOT_FOUND | BODY_TOO_LARGE | CONFLICT)
+def update_recipe(db: SessionDep, recipe_id: RecipeId, recipe_in: RecipeUpdate) -> RecipePublic:
+    """Change some fields of a recipe; fields left out stay as they are."""
+    recipe = crud.recipe.get_or_raise(db, recipe_id)
+    return RecipePublic.model_validate(crud.recipe.update(db, db_obj=recipe, obj_in=recipe_in))
+
+
+@router.put("/{recipe_id}", responses=NOT_FOUND | BODY_TOO_LARGE | CONFLICT)
+def replace_recipe(db: SessionDep, recipe_id: RecipeId, recipe_in: RecipeCreate) -> RecipePublic:
+    """Replace every field of a recipe."""
+    recipe = crud.recipe.get_or_raise(db, recipe_id)
+    return RecipePublic.model_validate(
+        crud.recipe.update(db, db_obj=recipe, obj_in=recipe_in.model_dump())
+    )
+
+
+@router.delete("/{recipe_id}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
+def delete_recipe(db: SessionDep, recipe_id: RecipeId) -> None:
+    """Delete a recipe."""
+    crud.recipe.remove(db, id=recipe_id)

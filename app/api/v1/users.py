@@ -1,0 +1,71 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request, Response, status
+
+from app import crud
+from app.api.deps import SessionDep
+from app.api.responses import BODY_TOO_LARGE, CONFLICT, DATABASE, NOT_FOUND
+from app.api.v1.paging import Limit, Offset
+from app.core.config import settings
+from app.schemas import Page, RecipePublic, UserCreate, UserPublic, UserUpdate
+from app.schemas.base import MAX_ID
+
+router = APIRouter(prefix="/users", tags=["users"], responses=DATABASE)
+
+UserId = Annotated[int, Path(ge=1, le=MAX_ID, description="The user's id")]
+
+
+@router.get("")
+def list_users(
+    db: SessionDep, offset: Offset = 0, limit: Limit = settings.DEFAULT_PAGE_SIZE
+) -> Page[UserPublic]:
+    """List users, oldest first."""
+    items = crud.user.get_multi(db, offset=offset, limit=limit)
+    return Page[UserPublic].of(items, total=crud.user.count(db), offset=offset, limit=limit)
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, responses=BODY_TOO_LARGE | CONFLICT)
+def create_user(
+    db: SessionDep, user_in: UserCreate, request: Request, response: Response
+) -> UserPublic:
+    """Add a user; the email must not be taken. Its URL is in the Location header."""
+    user = crud.user.create(db, obj_in=user_in)
+    response.headers["Location"] = str(request.url_for("get_user", user_id=user.id))
+    return UserPublic.model_validate(user)
+
+
+@router.get("/{user_id}", responses=NOT_FOUND)
+def get_user(db: SessionDep, user_id: UserId) -> UserPublic:
+    """Fetch one user."""
+    return UserPublic.model_validate(crud.user.get_or_raise(db, user_id))
+
+
+@router.patch("/{user_id}", responses=NOT_FOUND | BODY_TOO_LARGE | CONFLICT)
+def update_user(db: SessionDep, user_id: UserId, user_in: UserUpdate) -> UserPublic:
+    """Change some fields of a user; fields left out stay as they are."""
+    user = crud.user.get_or_raise(db, user_id)
+    return UserPublic.model_validate(crud.user.update(db, db_obj=user, obj_in=user_in))
+
+
+@router.delete("/{user_id}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
+def delete_user(db: SessionDep, user_id: UserId) -> None:
+    """Delete a user and, with them, every recipe they submitted."""
+    crud.user.remove(db, id=user_id)
+
+
+@router.get("/{user_id}/recipes", responses=NOT_FOUND)
+def list_user_recipes(
+    db: SessionDep,
+    user_id: UserId,
+    offset: Offset = 0,
+    limit: Limit = settings.DEFAULT_PAGE_SIZE,
+) -> Page[RecipePublic]:
+    """List the recipes a user submitted, newest first."""
+    crud.user.get_or_raise(db, user_id)
+    items = crud.recipe.get_multi_by_submitter(db, submitter_id=user_id, offset=offset, limit=limit)
+    return Page[RecipePublic].of(
+        items,
+        total=crud.recipe.count_by_submitter(db, submitter_id=user_id),
+        offset=offset,
+        limit=limit,
+    )

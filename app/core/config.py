@@ -1,0 +1,96 @@
+"""Settings, read once from the environment and an optional `.env` file."""
+
+import logging
+from pathlib import Path
+from typing import Annotated, Literal, Self
+
+from pydantic import EmailStr, Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+DATA_DIR = PROJECT_DIR / "data"
+
+PositiveInt = Annotated[int, Field(ge=1)]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=PROJECT_DIR / ".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    PROJECT_NAME: str = "Recipe service"
+    # The default is a file inside the project, so it is the same database whichever
+    # directory the service, Alembic or the seed script is started from.
+    DATABASE_URL: str = f"sqlite:///{DATA_DIR / 'app.db'}"
+    FIRST_SUPERUSER: EmailStr = "admin@example.com"
+
+    DEFAULT_PAGE_SIZE: PositiveInt = 20
+    MAX_PAGE_SIZE: Annotated[int, Field(ge=1, le=1000)] = 100
+    DEFAULT_SEARCH_RESULTS: PositiveInt = 10
+    MAX_SEARCH_RESULTS: Annotated[int, Field(ge=1, le=1000)] = 100
+    MAX_REQUEST_BODY_BYTES: PositiveInt = 1024 * 1024
+
+    # Requests that need a database session wait (without holding a worker thread) for
+    # one of DB_POOL_SIZE + DB_MAX_OVERFLOW connections; see app/api/deps.py.
+    DB_POOL_SIZE: PositiveInt = 5
+    DB_MAX_OVERFLOW: Annotated[int, Field(ge=0)] = 10
+    DB_POOL_TIMEOUT: Annotated[float, Field(gt=0)] = 30.0
+    # How long a SQLite connection waits for another writer before giving up.
+    SQLITE_BUSY_TIMEOUT: Annotated[float, Field(gt=0)] = 30.0
+    # How long prestart waits for the database to answer before it gives up.
+    DB_WAIT_SECONDS: Annotated[float, Field(gt=0)] = 60.0
+
+    LOG_LEVEL: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+
+    @field_validator("LOG_LEVEL", mode="before")
+    @classmethod
+    def _upper_log_level(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("DATABASE_URL")
+    @classmethod
+    def _parseable_url(cls, value: str) -> str:
+        try:
+            make_url(value)
+        except ArgumentError as exc:
+            raise ValueError(f"not a database URL ({exc})") from None
+        return value
+
+    @model_validator(mode="after")
+    def _defaults_within_limits(self) -> Self:
+        if self.DEFAULT_PAGE_SIZE > self.MAX_PAGE_SIZE:
+            raise ValueError("DEFAULT_PAGE_SIZE must not exceed MAX_PAGE_SIZE")
+        if self.DEFAULT_SEARCH_RESULTS > self.MAX_SEARCH_RESULTS:
+            raise ValueError("DEFAULT_SEARCH_RESULTS must not exceed MAX_SEARCH_RESULTS")
+        return self
+
+    @property
+    def database_url(self) -> URL:
+        return make_url(self.DATABASE_URL)
+
+    @property
+    def db_connection_limit(self) -> int:
+        return self.DB_POOL_SIZE + self.DB_MAX_OVERFLOW
+
+
+def describe_url(url: URL) -> str:
+    """The URL as it is safe to print: the password hidden."""
+    return url.render_as_string(hide_password=True)
+
+
+def load_settings() -> Settings:
+    """Read the settings, or stop the process with one line that says which one is wrong."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in error['loc']) or 'settings'}: {error['msg']}"
+            for error in exc.errors()
+        )
+        raise SystemExit(f"Invalid configuration: {problems}") from None
+
+
+settings = load_settings()
+logging.getLogger("app").setLevel(settings.LOG_LEVEL)

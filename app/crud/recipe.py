@@ -1,0 +1,79 @@
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.interfaces import ORMOption
+
+from app.crud.base import CRUDBase
+from app.exceptions import InvalidReference
+from app.models.recipe import Recipe
+from app.models.user import User
+from app.schemas.recipe import RecipeCreate, RecipeUpdate
+
+
+def _contains(keyword: str) -> str:
+    """A LIKE pattern matching `keyword` anywhere, its wildcards taken literally."""
+    escaped = keyword.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+class CRUDRecipe(CRUDBase[Recipe, RecipeCreate, RecipeUpdate]):
+    def create(self, db: Session, *, obj_in: RecipeCreate | Mapping[str, Any]) -> Recipe:
+        self._check_submitter(db, obj_in)
+        return super().create(db, obj_in=obj_in)
+
+    def update(
+        self, db: Session, *, db_obj: Recipe, obj_in: RecipeUpdate | Mapping[str, Any]
+    ) -> Recipe:
+        self._check_submitter(db, obj_in)
+        return super().update(db, db_obj=db_obj, obj_in=obj_in)
+
+    def search(
+        self,
+        db: Session,
+        *,
+        keyword: str,
+        limit: int,
+        offset: int = 0,
+        options: Sequence[ORMOption] = (),
+    ) -> Sequence[Recipe]:
+        """Recipes whose label or source contains `keyword`, ignoring case, in list order.
+
+        The database filters every row, so a match is found wherever it is stored.
+        """
+        return self._page(db, self._search(keyword), offset=offset, limit=limit, options=options)
+
+    def count_search(self, db: Session, *, keyword: str) -> int:
+        return self._count(db, self._search(keyword))
+
+    def get_multi_by_submitter(
+        self, db: Session, *, submitter_id: int, offset: int = 0, limit: int = 100
+    ) -> Sequence[Recipe]:
+        return self._page(db, self._by_submitter(submitter_id), offset=offset, limit=limit)
+
+    def count_by_submitter(self, db: Session, *, submitter_id: int) -> int:
+        return self._count(db, self._by_submitter(submitter_id))
+
+    def _search(self, keyword: str) -> Select[Recipe]:
+        pattern = _contains(keyword)
+        return select(Recipe).where(
+            or_(
+                Recipe.label.ilike(pattern, escape="\\"),
+                Recipe.source.ilike(pattern, escape="\\"),
+            )
+        )
+
+    def _by_submitter(self, submitter_id: int) -> Select[Recipe]:
+        return select(Recipe).where(Recipe.submitter_id == submitter_id)
+
+    def _check_submitter(
+        self, db: Session, obj_in: RecipeCreate | RecipeUpdate | Mapping[str, Any]
+    ) -> None:
+        # A clear 422 naming the field; the foreign key still decides races.
+        submitter_id = self._fields(obj_in, partial=True).get("submitter_id")
+        if submitter_id is not None and db.get(User, submitter_id) is None:
+            raise InvalidReference("submitter_id", f"no user with id {submitter_id}")
+
+
+recipe = CRUDRecipe(Recipe, order_by=(Recipe.created_at.desc(), Recipe.id.desc()))

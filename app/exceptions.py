@@ -1,0 +1,30 @@
+"""Domain errors, raised by the data layer and dependencies.
+
+They say what went wrong in the caller's terms; app/exception_handlers.py turns each
+into one HTTP status, in one place.
+"""
+
+
+class AppError(Exception):
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class NotFound(AppError):
+    """The addressed object does not exist (404)."""
+
+    def __init__(self, resource: str, id: int) -> None:
+        super().__init__(f"{resource} {id} not found")
+
+
+class Conflict(AppError):
+    """The change contradicts what is stored, e.g. a duplicate unique value (409)."""
+
+
+class InvalidReference(AppError):
+    """An input field points at something that does not exist (422, naming the field)."""
+
+    def __init__(self, field: str, detail: str) -> None:
+        super().__init__(detail)
+        self.field = field

@@ -1,0 +1,43 @@
+"""The FastAPI application: routers, exception handlers and lifespan."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from app import exception_handlers
+from app.api.v1 import home, recipes, users
+from app.core.config import settings
+from app.db.session import engine
+
+API_V1 = "/api/v1"
+
+
+@asynccontextmanager
+async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    yield
+    engine.dispose()
+
+
+api_v1 = APIRouter(prefix=API_V1)
+api_v1.include_router(recipes.router)
+api_v1.include_router(users.router)
+
+app = FastAPI(
+    title=settings.PROJECT_NAME,
+    description="Recipes and the people who submit them.",
+    version="1.0.0",
+    openapi_url="/openapi.json",
+    lifespan=lifespan,
+    max_body_size=settings.MAX_REQUEST_BODY_BYTES,
+)
+exception_handlers.register(app)
+app.include_router(api_v1)
+app.include_router(home.router)
+app.mount(
+    "/static",
+    StaticFiles(directory=Path(__file__).resolve().parent / "static"),
+    name="static",
+)

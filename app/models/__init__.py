@@ -1,0 +1,4 @@
+from app.models.recipe import Recipe
+from app.models.user import User
+
+__all__ = ["Recipe", "User"]

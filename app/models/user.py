@@ -1,0 +1,38 @@
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+
+from app.db.base_class import Base
+from app.db.types import utcnow
+
+if TYPE_CHECKING:
+    from app.models.recipe import Recipe
+
+# The longest address SMTP can deliver to (RFC 5321 path limit less the brackets).
+EMAIL_LENGTH = 254
+NAME_LENGTH = 100
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(EMAIL_LENGTH), unique=True, index=True)
+    first_name: Mapped[str | None] = mapped_column(String(NAME_LENGTH))
+    surname: Mapped[str | None] = mapped_column(String(NAME_LENGTH))
+    is_superuser: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    # The database deletes a user's recipes (ON DELETE CASCADE); passive_deletes keeps
+    # the ORM from loading them first. lazy="raise": load explicitly, never by accident.
+    recipes: Mapped[list["Recipe"]] = relationship(
+        back_populates="submitter", cascade="all", passive_deletes=True, lazy="raise"
+    )
+
+    @validates("email")
+    def _lower_case_email(self, _key: str, email: str) -> str:
+        # Stored lower-cased, so uniqueness means the same on every engine
+        # (PostgreSQL compares case-sensitively, MySQL does not).
+        return email.lower()
