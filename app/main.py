@@ -4,13 +4,15 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from app import exception_handlers
+from app.api.deps import require_json
 from app.api.v1 import home, recipes, users
 from app.core.config import settings
 from app.db.session import engine
+from app.middleware import BodySizeLimit
 
 API_V1 = "/api/v1"
 
@@ -21,7 +23,7 @@ async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
     engine.dispose()
 
 
-api_v1 = APIRouter(prefix=API_V1)
+api_v1 = APIRouter(prefix=API_V1, dependencies=[Depends(require_json)])
 api_v1.include_router(recipes.router)
 api_v1.include_router(users.router)
 
@@ -31,9 +33,9 @@ app = FastAPI(
     version="1.0.0",
     openapi_url="/openapi.json",
     lifespan=lifespan,
-    max_body_size=settings.MAX_REQUEST_BODY_BYTES,
 )
 exception_handlers.register(app)
+app.add_middleware(BodySizeLimit, max_bytes=settings.MAX_REQUEST_BODY_BYTES)
 app.include_router(api_v1)
 app.include_router(home.router)
 app.mount(

@@ -3,13 +3,26 @@
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, HTTPException, Request, status
 from sqlalchemy.orm import Session
 
 from app.core.config import settings
 from app.db.session import SQLITE_BEGIN, SessionLocal
 
 _READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+
+
+def require_json(request: Request) -> None:
+    """Refuse a request body that is not JSON with 415, instead of a puzzling 422."""
+    if request.method not in _BODY_METHODS:
+        return
+    media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    if media_type != "application/json" and not media_type.endswith("+json"):
+        raise HTTPException(
+            status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+            f"Content-Type must be application/json, not {media_type or 'missing'}",
+        )
 
 
 def get_db(request: Request) -> Iterator[Session]:

@@ -11,7 +11,11 @@ def _error(description: str) -> dict[str, Any]:
 
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: _error("No object with that id")}
 CONFLICT: dict[int | str, dict[str, Any]] = {409: _error("Conflicts with stored data")}
-BODY_TOO_LARGE: dict[int | str, dict[str, Any]] = {413: _error("Request body too large")}
+# Every route that takes a JSON body can answer these.
+JSON_BODY: dict[int | str, dict[str, Any]] = {
+    413: _error("Request body larger than MAX_REQUEST_BODY_BYTES"),
+    415: _error("Request body is not JSON"),
+}
 # Every route that reads or writes the database can answer this.
 DATABASE: dict[int | str, dict[str, Any]] = {
     503: _error("The database is unavailable; retry after the Retry-After delay")

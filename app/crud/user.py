@@ -27,7 +27,7 @@ class CRUDUser(CRUDBase[User, UserCreate, UserUpdate]):
     def _check_email_free(self, db: Session, email: str | None) -> None:
         # A clear message for the common case; the unique index still decides races.
         if email is not None and self.get_by_email(db, email=email) is not None:
-            raise Conflict(f"a user with email {email} already exists")
+            raise Conflict(f"a user with email {email.lower()} already exists")
 
 
 user = CRUDUser(User)

@@ -3,6 +3,7 @@
 from math import ceil
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
@@ -49,7 +50,8 @@ def home(
 
     def page_url(number: int) -> str:
         params = {"q": q, "page": number} if q else {"page": number}
-        return str(request.url_for("home").include_query_params(**params))
+        # Root-relative, so links stay right behind a proxy that rewrites the host.
+        return f"{request.url_for('home').path}?{urlencode(params)}"
 
     return templates.TemplateResponse(
         request,

@@ -4,7 +4,7 @@ from fastapi import APIRouter, Path, Query, Request, Response, status
 
 from app import crud
 from app.api.deps import SessionDep
-from app.api.responses import BODY_TOO_LARGE, CONFLICT, DATABASE, NOT_FOUND
+from app.api.responses import CONFLICT, DATABASE, JSON_BODY, NOT_FOUND
 from app.api.v1.paging import Limit, Offset
 from app.core.config import settings
 from app.schemas import Page, RecipeCreate, RecipePublic, RecipeSearchResults, RecipeUpdate
@@ -46,7 +46,7 @@ def get_recipe(db: SessionDep, recipe_id: RecipeId) -> RecipePublic:
     return RecipePublic.model_validate(crud.recipe.get_or_raise(db, recipe_id))
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, responses=BODY_TOO_LARGE | CONFLICT)
+@router.post("", status_code=status.HTTP_201_CREATED, responses=JSON_BODY | CONFLICT)
 def create_recipe(
     db: SessionDep, recipe_in: RecipeCreate, request: Request, response: Response
 ) -> RecipePublic:
@@ -56,14 +56,14 @@ def create_recipe(
     return RecipePublic.model_validate(recipe)
 
 
-@router.patch("/{recipe_id}", responses=NOT_FOUND | BODY_TOO_LARGE | CONFLICT)
+@router.patch("/{recipe_id}", responses=NOT_FOUND | JSON_BODY | CONFLICT)
 def update_recipe(db: SessionDep, recipe_id: RecipeId, recipe_in: RecipeUpdate) -> RecipePublic:
     """Change some fields of a recipe; fields left out stay as they are."""
     recipe = crud.recipe.get_or_raise(db, recipe_id)
     return RecipePublic.model_validate(crud.recipe.update(db, db_obj=recipe, obj_in=recipe_in))
 
 
-@router.put("/{recipe_id}", responses=NOT_FOUND | BODY_TOO_LARGE | CONFLICT)
+@router.put("/{recipe_id}", responses=NOT_FOUND | JSON_BODY | CONFLICT)
 def replace_recipe(db: SessionDep, recipe_id: RecipeId, recipe_in: RecipeCreate) -> RecipePublic:
     """Replace every field of a recipe."""
     recipe = crud.recipe.get_or_raise(db, recipe_id)

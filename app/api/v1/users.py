@@ -4,7 +4,7 @@ from fastapi import APIRouter, Path, Request, Response, status
 
 from app import crud
 from app.api.deps import SessionDep
-from app.api.responses import BODY_TOO_LARGE, CONFLICT, DATABASE, NOT_FOUND
+from app.api.responses import CONFLICT, DATABASE, JSON_BODY, NOT_FOUND
 from app.api.v1.paging import Limit, Offset
 from app.core.config import settings
 from app.schemas import Page, RecipePublic, UserCreate, UserPublic, UserUpdate
@@ -24,7 +24,7 @@ def list_users(
     return Page[UserPublic].of(items, total=crud.user.count(db), offset=offset, limit=limit)
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, responses=BODY_TOO_LARGE | CONFLICT)
+@router.post("", status_code=status.HTTP_201_CREATED, responses=JSON_BODY | CONFLICT)
 def create_user(
     db: SessionDep, user_in: UserCreate, request: Request, response: Response
 ) -> UserPublic:
@@ -40,7 +40,7 @@ def get_user(db: SessionDep, user_id: UserId) -> UserPublic:
     return UserPublic.model_validate(crud.user.get_or_raise(db, user_id))
 
 
-@router.patch("/{user_id}", responses=NOT_FOUND | BODY_TOO_LARGE | CONFLICT)
+@router.patch("/{user_id}", responses=NOT_FOUND | JSON_BODY | CONFLICT)
 def update_user(db: SessionDep, user_id: UserId, user_in: UserUpdate) -> UserPublic:
     """Change some fields of a user; fields left out stay as they are."""
     user = crud.user.get_or_raise(db, user_id)

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Install everything, then run the linters, the type checker and the whole test suite.
+# Arguments go to pytest.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+source scripts/_poetry.sh
+
+"$POETRY" install --all-extras
+"$POETRY" run ruff check .
+"$POETRY" run ruff format --check .
+"$POETRY" run mypy app
+"$POETRY" run pytest "$@"

@@ -1,0 +1,244 @@
+"""Every bad input gets a 4xx naming what is wrong, never a 500, and changes nothing."""
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Row, select
+from sqlalchemy.orm import Session
+
+from app.core.config import settings
+from app.models import Recipe, User
+from app.models.recipe import LABEL_LENGTH, SOURCE_LENGTH, URL_LENGTH
+from app.models.user import EMAIL_LENGTH, NAME_LENGTH
+from tests.utils.factories import make_recipe, recipe_fields, user_fields
+
+BAD_IDS = ["abc", "1.5", "1e3", "-1", "0", str(2**31), str(2**63), str(2**64), "9" * 40]
+BAD_OFFSETS = ["-1", "abc", "1.5", str(2**31), str(2**63), str(2**64)]
+BAD_LIMITS = ["-1", "0", "abc", str(settings.MAX_PAGE_SIZE + 1), str(2**63), str(2**64)]
+
+
+def everything(db: Session) -> tuple[list[Row[Any]], list[Row[Any]]]:
+    """Every stored row, to show a refused request changed nothing."""
+    db.expire_all()
+    users = db.execute(select(*User.__table__.c).order_by(User.id)).all()
+    recipes = db.execute(select(*Recipe.__table__.c).order_by(Recipe.id)).all()
+    return users, recipes
+
+
+@pytest.fixture
+def recipe(db: Session) -> Recipe:
+    return make_recipe(db)
+
+
+def assert_refused(response: Any, status: int, field: str | None = None) -> None:
+    assert response.status_code == status, response.text
+    detail = response.json()["detail"]
+    if field is not None:
+        assert any(error["loc"][-1] == field for error in detail), detail
+        assert all(error["msg"] for error in detail)
+
+
+@pytest.mark.parametrize("bad", BAD_IDS)
+@pytest.mark.parametrize("method", ["GET", "PATCH", "PUT", "DELETE"])
+@pytest.mark.parametrize(("path", "field"), [("recipes", "recipe_id"), ("users", "user_id")])
+def test_bad_ids(
+    client: TestClient, db: Session, recipe: Recipe, path: str, field: str, method: str, bad: str
+) -> None:
+    before = everything(db)
+
+    response = client.request(method, f"/api/v1/{path}/{bad}", json={"label": "x"})
+
+    if method == "PUT" and path == "users":
+        assert response.status_code == 405  # users are patched, not replaced
+    else:
+        assert_refused(response, 422, field)
+    assert everything(db) == before
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/recipes", "/api/v1/users", "/api/v1/users/{user}/recipes"]
+)
+@pytest.mark.parametrize(
+    ("name", "bad"), [("offset", v) for v in BAD_OFFSETS] + [("limit", v) for v in BAD_LIMITS]
+)
+def test_bad_paging(client: TestClient, recipe: Recipe, path: str, name: str, bad: str) -> None:
+    url = path.format(user=recipe.submitter_id)
+
+    assert_refused(client.get(url, params={name: bad}), 422, name)
+
+
+@pytest.mark.parametrize(
+    "keyword", ["", "   ", "a\x00b", "x" * 101], ids=["empty", "blank", "nul", "long"]
+)
+def test_bad_search_keyword(client: TestClient, keyword: str) -> None:
+    assert_refused(
+        client.get("/api/v1/recipes/search", params={"keyword": keyword}), 422, "keyword"
+    )
+
+
+def test_search_keyword_is_required(client: TestClient) -> None:
+    assert_refused(client.get("/api/v1/recipes/search"), 422, "keyword")
+
+
+RECIPE_BODY_CASES: list[tuple[str, dict[str, Any], str]] = [
+    ("missing label", {"label": ...}, "label"),
+    ("extra field", {"rating": 5}, "rating"),
+    ("label too long", {"label": "x" * (LABEL_LENGTH + 1)}, "label"),
+    ("source too long", {"source": "x" * (SOURCE_LENGTH + 1)}, "source"),
+    ("empty label", {"label": ""}, "label"),
+    ("blank label", {"label": "   "}, "label"),
+    ("NUL in label", {"label": "bread\x00"}, "label"),
+    ("newline in source", {"source": "a\nb"}, "source"),
+    ("label not a string", {"label": 5}, "label"),
+    ("null label", {"label": None}, "label"),
+    ("not a URL", {"url": "not a url"}, "url"),
+    ("ftp URL", {"url": "ftp://example.com/bread"}, "url"),
+    ("javascript URL", {"url": "javascript:alert(1)"}, "url"),
+    ("URL too long", {"url": "https://example.com/" + "a" * URL_LENGTH}, "url"),
+    ("URL too long once encoded", {"url": "https://example.com/" + "é" * 700}, "url"),
+    ("no such submitter", {"submitter_id": 424242}, "submitter_id"),
+    ("submitter id 0", {"submitter_id": 0}, "submitter_id"),
+    ("submitter id 2^63", {"submitter_id": 2**63}, "submitter_id"),
+    ("submitter id text", {"submitter_id": "me"}, "submitter_id"),
+]
+
+
+def body_cases(cases: list[tuple[str, dict[str, Any], str]], methods: list[str]) -> list[Any]:
+    """Each case for each method; a partial update may leave fields out, so PATCH
+    gets no "missing" case."""
+    return [
+        pytest.param(method, change, field, id=f"{method}-{name}")
+        for method in methods
+        for name, change, field in cases
+        if not (method == "PATCH" and ... in change.values())
+    ]
+
+
+@pytest.mark.parametrize(
+    ("method", "change", "field"), body_cases(RECIPE_BODY_CASES, ["POST", "PUT", "PATCH"])
+)
+def test_bad_recipe_bodies(
+    client: TestClient,
+    db: Session,
+    recipe: Recipe,
+    method: str,
+    change: dict[str, Any],
+    field: str,
+) -> None:
+    body = recipe_fields(recipe.submitter_id) | change
+    body = {k: v for k, v in body.items() if v is not ...}
+    url = "/api/v1/recipes" if method == "POST" else f"/api/v1/recipes/{recipe.id}"
+    if method == "PATCH":
+        body = {k: v for k, v in body.items() if k in change}
+    before = everything(db)
+
+    response = client.request(method, url, json=body)
+
+    assert_refused(response, 422, field)
+    assert everything(db) == before
+
+
+USER_BODY_CASES: list[tuple[str, dict[str, Any], str]] = [
+    ("missing email", {"email": ...}, "email"),
+    ("extra field", {"password": "x"}, "password"),
+    ("not an email", {"email": "nope"}, "email"),
+    ("no domain", {"email": "a@"}, "email"),
+    (
+        "email too long",
+        {"email": "a" * 64 + "@" + "b" * (EMAIL_LENGTH - 70) + ".example.com"},
+        "email",
+    ),
+    ("NUL in email", {"email": "a\x00b@example.com"}, "email"),
+    ("name too long", {"first_name": "x" * (NAME_LENGTH + 1)}, "first_name"),
+    ("NUL in name", {"surname": "x\x00"}, "surname"),
+]
+
+
+@pytest.mark.parametrize(
+    ("method", "change", "field"), body_cases(USER_BODY_CASES, ["POST", "PATCH"])
+)
+def test_bad_user_bodies(
+    client: TestClient,
+    db: Session,
+    recipe: Recipe,
+    method: str,
+    change: dict[str, Any],
+    field: str,
+) -> None:
+    body = {k: v for k, v in (user_fields() | change).items() if v is not ...}
+    url = "/api/v1/users" if method == "POST" else f"/api/v1/users/{recipe.submitter_id}"
+    if method == "PATCH":
+        body = {k: v for k, v in body.items() if k in change}
+    before = everything(db)
+
+    assert_refused(client.request(method, url, json=body), 422, field)
+    assert everything(db) == before
+
+
+@pytest.mark.parametrize("path", ["/api/v1/recipes", "/api/v1/users"])
+def test_invalid_json_is_422(client: TestClient, db: Session, recipe: Recipe, path: str) -> None:
+    before = everything(db)
+
+    response = client.post(
+        path, content=b'{"label": ', headers={"Content-Type": "application/json"}
+    )
+
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["msg"] == "JSON decode error"
+    assert everything(db) == before
+
+
+@pytest.mark.parametrize("body", [b"[]", b'"text"', b"42", b"null"])
+def test_json_that_is_not_an_object_is_422(client: TestClient, body: bytes) -> None:
+    response = client.post(
+        "/api/v1/recipes", content=body, headers={"Content-Type": "application/json"}
+    )
+
+    assert response.status_code == 422
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", None])
+def test_wrong_content_type_is_415(
+    client: TestClient, db: Session, recipe: Recipe, content_type: str | None
+) -> None:
+    headers = {"Content-Type": content_type} if content_type else {}
+    before = everything(db)
+
+    response = client.post(
+        "/api/v1/recipes",
+        content=b'{"label": "a", "source": "b", "url": "https://x.com", "submitter_id": 1}',
+        headers=headers,
+    )
+
+    assert response.status_code == 415
+    assert "application/json" in response.json()["detail"]
+    assert everything(db) == before
+
+
+def test_body_over_the_limit_is_413(client: TestClient, db: Session, recipe: Recipe) -> None:
+    before = everything(db)
+    label = "x" * settings.MAX_REQUEST_BODY_BYTES
+
+    response = client.post("/api/v1/recipes", json=recipe_fields(recipe.submitter_id, label=label))
+
+    assert response.status_code == 413
+    assert str(settings.MAX_REQUEST_BODY_BYTES) in response.json()["detail"]
+    assert everything(db) == before
+
+
+def test_chunked_body_over_the_limit_is_413(client: TestClient) -> None:
+    chunk = b" " * 65536
+    chunks = (chunk for _ in range(settings.MAX_REQUEST_BODY_BYTES // len(chunk) + 2))
+
+    response = client.post(
+        "/api/v1/users", content=chunks, headers={"Content-Type": "application/json"}
+    )
+
+    assert response.status_code == 413
+
+
+def test_unknown_method_is_405(client: TestClient, recipe: Recipe) -> None:
+    response = client.post(f"/api/v1/recipes/{recipe.id}", json={})
+
+    assert response.status_code == 405

@@ -1,0 +1,182 @@
+from datetime import datetime
+
+from fastapi.testclient import TestClient
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+
+from app.core.config import settings
+from app.models import Recipe
+from app.schemas.base import MAX_LIMIT
+from tests.utils.factories import make_recipe, make_user, recipe_fields
+
+API = "/api/v1/recipes"
+
+
+def test_create_returns_201_with_location_of_the_stored_recipe(
+    client: TestClient, db: Session
+) -> None:
+    user = make_user(db)
+    body = recipe_fields(user.id, label="Chicken Vesuvio")
+
+    response = client.post(API, json=body)
+
+    assert response.status_code == 201
+    created = response.json()
+    assert {k: created[k] for k in body} == body
+    assert response.headers["location"].endswith(f"{API}/{created['id']}")
+    assert client.get(response.headers["location"]).json() == created
+    stored = db.get(Recipe, created["id"])
+    assert stored is not None and stored.label == "Chicken Vesuvio"
+
+
+def test_timestamps_are_utc_and_round_trip(client: TestClient, db: Session) -> None:
+    created = client.post(API, json=recipe_fields(make_user(db).id)).json()
+
+    fetched = client.get(f"{API}/{created['id']}").json()
+
+    assert fetched["created_at"] == created["created_at"]
+    assert datetime.fromisoformat(fetched["created_at"]).utcoffset() is not None
+    assert fetched["created_at"].endswith("Z")
+
+
+def test_get_missing_recipe_is_404_naming_it(client: TestClient) -> None:
+    response = client.get(f"{API}/999999")
+
+    assert response.status_code == 404
+    assert response.json() == {"detail": "recipe 999999 not found"}
+
+
+def test_list_is_newest_first_with_total_and_stable_pages(client: TestClient, db: Session) -> None:
+    user = make_user(db)
+    ids = [make_recipe(db, user).id for _ in range(7)]
+
+    first = client.get(API, params={"limit": 3}).json()
+    second = client.get(API, params={"offset": 3, "limit": 3}).json()
+    third = client.get(API, params={"offset": 6, "limit": 3}).json()
+
+    assert first["total"] == 7 and (first["offset"], first["limit"]) == (0, 3)
+    paged = [r["id"] for page in (first, second, third) for r in page["items"]]
+    assert paged == sorted(ids, reverse=True)
+    assert client.get(API, params={"limit": 3}).json() == first
+
+
+def test_list_uses_default_page_size(client: TestClient, db: Session) -> None:
+    user = make_user(db)
+    for _ in range(settings.DEFAULT_PAGE_SIZE + 1):
+        make_recipe(db, user)
+
+    page = client.get(API).json()
+
+    assert len(page["items"]) == settings.DEFAULT_PAGE_SIZE == page["limit"]
+    assert page["total"] == settings.DEFAULT_PAGE_SIZE + 1
+
+
+def test_patch_changes_only_the_fields_sent(client: TestClient, db: Session) -> None:
+    recipe = make_recipe(db, label="Old label", source="Old source")
+    before = client.get(f"{API}/{recipe.id}").json()
+
+    response = client.patch(f"{API}/{recipe.id}", json={"label": "New label"})
+
+    assert response.status_code == 200
+    after = response.json()
+    assert after["label"] == "New label"
+    assert {k: v for k, v in after.items() if k not in ("label", "updated_at")} == {
+        k: v for k, v in before.items() if k not in ("label", "updated_at")
+    }
+    assert after["updated_at"] > before["updated_at"]
+
+
+def test_put_replaces_every_field(client: TestClient, db: Session) -> None:
+    recipe = make_recipe(db)
+    other = make_user(db)
+    replacement = recipe_fields(other.id, label="Replaced", source="Elsewhere")
+
+    response = client.put(f"{API}/{recipe.id}", json=replacement)
+
+    assert response.status_code == 200
+    assert {k: response.json()[k] for k in replacement} == replacement
+
+
+def test_put_requires_every_field(client: TestClient, db: Session) -> None:
+    recipe = make_recipe(db, label="Keep me")
+
+    response = client.put(f"{API}/{recipe.id}", json={"label": "Only this"})
+
+    assert response.status_code == 422
+    missing = {error["loc"][-1] for error in response.json()["detail"]}
+    assert missing == {"source", "url", "submitter_id"}
+    assert client.get(f"{API}/{recipe.id}").json()["label"] == "Keep me"
+
+
+def test_delete_is_204_then_404(client: TestClient, db: Session) -> None:
+    recipe = make_recipe(db)
+
+    assert client.delete(f"{API}/{recipe.id}").status_code == 204
+    assert client.get(f"{API}/{recipe.id}").status_code == 404
+    assert client.delete(f"{API}/{recipe.id}").status_code == 404
+
+
+def test_search_is_case_insensitive_over_label_and_source(client: TestClient, db: Session) -> None:
+    user = make_user(db)
+    by_label = make_recipe(db, user, label="Chicken Vesuvio", source="Serious Eats")
+    by_source = make_recipe(db, user, label="Paella", source="The CHICKEN shack")
+    make_recipe(db, user, label="Beef stew", source="Allrecipes")
+
+    response = client.get(f"{API}/search", params={"keyword": "chICKen"})
+
+    assert response.status_code == 200
+    assert [r["id"] for r in response.json()["items"]] == [by_source.id, by_label.id]
+
+
+def test_search_takes_wildcards_literally(client: TestClient, db: Session) -> None:
+    user = make_user(db)
+    percent = make_recipe(db, user, label="100% rye bread")
+    make_recipe(db, user, label="Rye crackers")
+
+    found = client.get(f"{API}/search", params={"keyword": "0% r"}).json()["items"]
+    underscore = client.get(f"{API}/search", params={"keyword": "_"}).json()["items"]
+
+    assert [r["id"] for r in found] == [percent.id]
+    assert underscore == []
+
+
+def test_search_finds_a_match_behind_thousands_of_other_rows(
+    client: TestClient, db: Session
+) -> None:
+    user = make_user(db)
+    filler = [recipe_fields(user.id, label=f"Plain dish {n}") for n in range(5000)]
+    db.execute(insert(Recipe), filler)
+    oldest = min(db.scalars(select(Recipe.created_at)))
+    # The match is the oldest row: last in list order, far past any first page.
+    match = make_recipe(db, user, label="Hidden Saffron Risotto", created_at=oldest)
+
+    response = client.get(f"{API}/search", params={"keyword": "saffron", "max_results": 1})
+
+    assert db.scalar(select(func.count()).select_from(Recipe)) == 5001
+    assert [r["id"] for r in response.json()["items"]] == [match.id]
+
+
+def test_search_returns_at_most_max_results_newest_first(client: TestClient, db: Session) -> None:
+    user = make_user(db)
+    ids = [make_recipe(db, user, label=f"Soup {n}").id for n in range(5)]
+
+    items = client.get(f"{API}/search", params={"keyword": "soup", "max_results": 2}).json()[
+        "items"
+    ]
+
+    assert [r["id"] for r in items] == sorted(ids, reverse=True)[:2]
+
+
+def test_search_bounds_max_results(client: TestClient) -> None:
+    for bad in (0, -1, settings.MAX_SEARCH_RESULTS + 1, 2**63, "many"):
+        response = client.get(f"{API}/search", params={"keyword": "x", "max_results": bad})
+        assert response.status_code == 422, bad
+        assert response.json()["detail"][0]["loc"] == ["query", "max_results"]
+
+
+def test_limit_above_page_size_bound_is_refused(client: TestClient) -> None:
+    assert settings.MAX_PAGE_SIZE <= MAX_LIMIT
+    response = client.get(API, params={"limit": settings.MAX_PAGE_SIZE + 1})
+
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["query", "limit"]

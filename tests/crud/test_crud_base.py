@@ -1,0 +1,195 @@
+"""CRUDBase, through the two tables that use it."""
+
+import sqlite3
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import event, func, select
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+from app import crud
+from app.exceptions import Conflict, InvalidReference, NotFound
+from app.models import Recipe, User
+from app.schemas import RecipeCreate, RecipeUpdate, UserUpdate
+from app.schemas.base import MAX_LIMIT, MAX_OFFSET
+from tests.utils.factories import make_recipe, make_user, recipe_fields
+
+
+def test_get_returns_the_object_or_none(db: Session) -> None:
+    recipe = make_recipe(db)
+
+    assert crud.recipe.get(db, recipe.id) is recipe
+    assert crud.recipe.get(db, recipe.id + 1000) is None
+
+
+def test_get_or_raise_names_the_missing_object(db: Session) -> None:
+    with pytest.raises(NotFound, match="recipe 77 not found"):
+        crud.recipe.get_or_raise(db, 77)
+
+
+def test_get_multi_default_order_is_by_primary_key(db: Session) -> None:
+    ids = [make_user(db).id for _ in range(4)]
+
+    assert [u.id for u in crud.user.get_multi(db, offset=1, limit=2)] == ids[1:3]
+
+
+def test_get_multi_order_breaks_timestamp_ties_on_id(db: Session) -> None:
+    user = make_user(db)
+    first = make_recipe(db, user)
+    tied = [make_recipe(db, user, created_at=first.created_at) for _ in range(3)]
+
+    listed = [r.id for r in crud.recipe.get_multi(db)]
+
+    assert listed == sorted([first.id, *(r.id for r in tied)], reverse=True)
+
+
+@pytest.mark.parametrize(
+    ("offset", "limit"), [(-1, 10), (MAX_OFFSET + 1, 10), (0, 0), (0, -5), (0, MAX_LIMIT + 1)]
+)
+def test_get_multi_refuses_out_of_bounds_paging(db: Session, offset: int, limit: int) -> None:
+    with pytest.raises(ValueError, match="must be between"):
+        crud.recipe.get_multi(db, offset=offset, limit=limit)
+
+
+def test_count(db: Session) -> None:
+    user = make_user(db)
+    for _ in range(3):
+        make_recipe(db, user)
+
+    assert crud.recipe.count(db) == 3
+    assert crud.recipe.count_by_submitter(db, submitter_id=user.id) == 3
+    assert crud.user.count(db) == 1
+
+
+def test_create_from_schema_and_from_dict(db: Session) -> None:
+    user = make_user(db)
+    schema = RecipeCreate.model_validate(recipe_fields(user.id, url="https://example.com"))
+
+    from_schema = crud.recipe.create(db, obj_in=schema)
+    from_dict = crud.recipe.create(db, obj_in=recipe_fields(user.id, label="From a dict"))
+
+    assert from_schema.url == "https://example.com/"
+    assert from_dict.label == "From a dict"
+    assert crud.recipe.count(db) == 2
+
+
+def test_create_refuses_unknown_fields(db: Session) -> None:
+    user = make_user(db)
+
+    with pytest.raises(ValueError, match="recipe has no writable field.*rating"):
+        crud.recipe.create(db, obj_in=recipe_fields(user.id, rating=5))
+    assert crud.recipe.count(db) == 0
+
+
+def test_create_refuses_a_missing_submitter(db: Session) -> None:
+    with pytest.raises(InvalidReference, match="no user with id 999") as raised:
+        crud.recipe.create(db, obj_in=recipe_fields(999))
+    assert raised.value.field == "submitter_id"
+
+
+def test_update_from_a_schema_sets_only_the_fields_sent(db: Session) -> None:
+    recipe = make_recipe(db, label="Before", source="Kept")
+
+    crud.recipe.update(db, db_obj=recipe, obj_in=RecipeUpdate(label="After"))
+
+    db.expire_all()
+    stored = db.get(Recipe, recipe.id)
+    assert stored is not None and (stored.label, stored.source) == ("After", "Kept")
+
+
+def test_update_from_a_dict(db: Session) -> None:
+    user = make_user(db, first_name="Ada")
+
+    crud.user.update(db, db_obj=user, obj_in={"surname": "Lovelace"})
+
+    assert (user.first_name, user.surname) == ("Ada", "Lovelace")
+
+
+@pytest.mark.parametrize("fields", [{"nickname": "x"}, {"id": 5}, {"recipes": []}])
+def test_update_refuses_unknown_or_unwritable_fields(
+    db: Session, fields: dict[str, object]
+) -> None:
+    user = make_user(db, first_name="Ada")
+
+    with pytest.raises(ValueError, match="user has no writable field"):
+        crud.user.update(db, db_obj=user, obj_in=fields)
+    db.expire_all()
+    assert db.get(User, user.id) is not None
+
+
+def test_update_to_a_taken_email_is_a_conflict(db: Session) -> None:
+    make_user(db, email="one@example.com")
+    other = make_user(db, email="two@example.com")
+
+    with pytest.raises(Conflict):
+        crud.user.update(db, db_obj=other, obj_in=UserUpdate(email="ONE@example.com"))
+
+
+def test_email_is_stored_lower_case(db: Session) -> None:
+    user = crud.user.create(db, obj_in={"email": "Grace@Example.COM"})
+
+    assert user.email == "grace@example.com"
+    assert crud.user.get_by_email(db, email="GRACE@example.com") is user
+
+
+def test_remove_deletes_and_returns_the_object(db: Session) -> None:
+    recipe = make_recipe(db)
+
+    removed = crud.recipe.remove(db, id=recipe.id)
+
+    assert removed.id == recipe.id
+    assert db.scalar(select(func.count()).select_from(Recipe)) == 0
+
+
+def test_remove_of_a_missing_id_is_not_found(db: Session) -> None:
+    with pytest.raises(NotFound, match="user 5 not found"):
+        crud.user.remove(db, id=5)
+
+
+def test_search_pages_through_every_match(db: Session) -> None:
+    user = make_user(db)
+    matches = [make_recipe(db, user, label=f"Apple pie {n}").id for n in range(5)]
+    make_recipe(db, user, label="Pear tart")
+
+    first = crud.recipe.search(db, keyword="APPLE", limit=3)
+    rest = crud.recipe.search(db, keyword="apple", limit=3, offset=3)
+
+    assert [r.id for r in [*first, *rest]] == sorted(matches, reverse=True)
+    assert crud.recipe.count_search(db, keyword="apple") == 5
+
+
+def _fail_after_flush(session: Session, _context: object) -> None:
+    raise OperationalError("COMMIT", {}, sqlite3.OperationalError("disk I/O error"))
+
+
+def test_a_failed_commit_raises_and_leaves_nothing_behind(db: Session) -> None:
+    user = make_user(db)
+    event.listen(db, "after_flush", _fail_after_flush)
+    try:
+        with pytest.raises(OperationalError):
+            crud.recipe.create(db, obj_in=recipe_fields(user.id))
+    finally:
+        event.remove(db, "after_flush", _fail_after_flush)
+
+    assert db.scalar(select(func.count()).select_from(Recipe)) == 0
+    assert crud.user.get(db, user.id) is not None
+
+
+def test_a_request_whose_commit_fails_gets_an_error_not_a_2xx(
+    client: TestClient, db: Session
+) -> None:
+    user = make_user(db)
+    recipe = make_recipe(db, user, label="Unchanged")
+    event.listen(db, "after_flush", _fail_after_flush)
+    try:
+        created = client.post("/api/v1/recipes", json=recipe_fields(user.id))
+        patched = client.patch(f"/api/v1/recipes/{recipe.id}", json={"label": "Changed"})
+        deleted = client.delete(f"/api/v1/recipes/{recipe.id}")
+    finally:
+        event.remove(db, "after_flush", _fail_after_flush)
+
+    assert created.status_code == patched.status_code == deleted.status_code == 503
+    assert created.headers["retry-after"] == "1"
+    db.expire_all()
+    assert [r.label for r in db.scalars(select(Recipe))] == ["Unchanged"]
