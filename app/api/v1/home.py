@@ -28,7 +28,7 @@ SearchText = Annotated[
 ]
 
 
-@router.get("/", response_class=HTMLResponse)
+@router.api_route("/", methods=["GET", "HEAD"], response_class=HTMLResponse)
 def home(
     request: Request,
     db: SessionDep,
@@ -63,7 +63,8 @@ def home(
             "q": q,
             "page": page,
             "pages": pages,
-            "prev_url": page_url(page - 1) if page > 1 else None,
+            # Past the last page, "newer" leads back to the last page that has recipes.
+            "prev_url": page_url(min(page - 1, pages)) if page > 1 else None,
             "next_url": page_url(page + 1) if page < pages else None,
         },
     )
