@@ -65,7 +65,10 @@ def main() -> int:
     url = settings.database_url
     try:
         wait_for_database(url, settings.DB_WAIT_SECONDS)
-    except (DBAPIError, OSError) as exc:
+    except OSError as exc:  # SQLite: the file's directory cannot be made; nothing to wait for
+        print(f"Database {describe_url(url)} not usable: {exc}", file=sys.stderr)
+        return 1
+    except DBAPIError as exc:
         print(
             f"Database {describe_url(url)} not reachable after "
             f"{settings.DB_WAIT_SECONDS:g} s: {_reason(exc)}",

@@ -1,0 +1,192 @@
+"""The migrations: one head, in step with the models, reversible, and kind to stored rows.
+
+Each test builds its own SQLite database in tmp_path, so up- and downgrades never touch
+the suite's shared test database.
+"""
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, insert, inspect, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.core.config import PROJECT_DIR
+from app.db.base import Base, Recipe
+from app.db.session import make_engine
+from app.db.types import utcnow
+from tests.utils.factories import make_recipe, make_user
+from tests.utils.migrations import alembic_config
+
+SCRIPT = ScriptDirectory.from_config(alembic_config())
+
+
+def _steps_back() -> list[Any]:
+    """(revision, one of its down revisions) for every revision after the first."""
+    steps = []
+    for script in SCRIPT.walk_revisions():
+        down = script.down_revision
+        parents = (down,) if isinstance(down, str) else tuple(down or ())
+        steps += [pytest.param(script.revision, parent, id=script.revision) for parent in parents]
+    return steps
+
+
+@pytest.fixture
+def fresh_engine(tmp_path: Path) -> Iterator[Engine]:
+    """An engine on an empty SQLite file, configured as the service configures it."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'migrations.db'}")
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def connection(fresh_engine: Engine) -> Iterator[Connection]:
+    with fresh_engine.connect() as connection:
+        yield connection
+
+
+def _upgrade(connection: Connection, revision: str = "head") -> None:
+    command.upgrade(alembic_config(connection), revision)
+
+
+def _downgrade(connection: Connection, revision: str) -> None:
+    command.downgrade(alembic_config(connection), revision)
+
+
+def _tables(connection: Connection) -> set[str]:
+    # A new inspector each time: an inspector caches what it has reflected.
+    return set(inspect(connection).get_table_names())
+
+
+def _insert_rows(connection: Connection) -> None:
+    with Session(bind=connection, expire_on_commit=False) as session:
+        user = make_user(session, first_name="Ada", surname="Lovelace")
+        make_recipe(session, user, label="Seed cake", url="https://example.com/seed-cake")
+
+
+def _rows(connection: Connection) -> dict[str, list[dict[str, Any]]]:
+    rows = {
+        table: [
+            dict(row)
+            for row in connection.execute(text(f"SELECT * FROM {table} ORDER BY id")).mappings()
+        ]
+        for table in ("users", "recipes")
+    }
+    connection.commit()
+    return rows
+
+
+def test_one_head() -> None:
+    assert len(SCRIPT.get_heads()) == 1, SCRIPT.get_heads()
+
+
+def test_models_match_migrations(connection: Connection) -> None:
+    _upgrade(connection)
+
+    context = MigrationContext.configure(
+        connection, opts={"compare_type": True, "compare_server_default": True}
+    )
+    assert compare_metadata(context, Base.metadata) == []
+
+
+def test_downgrade_base_then_upgrade_head(connection: Connection) -> None:
+    _upgrade(connection)
+    assert {"users", "recipes", "alembic_version"} <= _tables(connection)
+
+    _downgrade(connection, "base")
+    assert _tables(connection) <= {"alembic_version"}
+
+    _upgrade(connection)
+    assert {"users", "recipes", "alembic_version"} <= _tables(connection)
+    context = MigrationContext.configure(connection)
+    assert set(context.get_current_heads()) == set(SCRIPT.get_heads())
+
+
+def test_upgrade_head_again_keeps_rows(connection: Connection) -> None:
+    _upgrade(connection)
+    _insert_rows(connection)
+    before = _rows(connection)
+    assert len(before["users"]) == 1
+    assert len(before["recipes"]) == 1
+
+    _upgrade(connection)
+
+    assert _rows(connection) == before
+
+
+@pytest.mark.parametrize(("revision", "down_revision"), _steps_back())
+def test_downgrade_one_step_keeps_rows(
+    connection: Connection, revision: str, down_revision: str
+) -> None:
+    _upgrade(connection)
+    _insert_rows(connection)
+    before = _rows(connection)
+
+    _downgrade(connection, down_revision)
+    _upgrade(connection)
+
+    assert _rows(connection) == before, f"rows changed going down from {revision} and back"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        pytest.param("sqlite:///{tmp}/x.db", id="sqlite"),
+        # Nothing listens on these: offline mode needs only the dialect.
+        pytest.param("postgresql+psycopg://someone:secret@127.0.0.1:1/x", id="postgresql"),
+        pytest.param("mysql+pymysql://someone:secret@127.0.0.1:1/x", id="mysql"),
+    ],
+)
+def test_offline_sql(tmp_path: Path, url: str) -> None:
+    """`alembic upgrade head --sql` writes the DDL without connecting to anything."""
+    env = os.environ.copy()
+    env["DATABASE_URL"] = url.format(tmp=tmp_path)
+
+    result = subprocess.run(
+        [sys.executable, "-m", "alembic", "upgrade", "head", "--sql"],
+        cwd=PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "CREATE TABLE users" in result.stdout
+    assert "CREATE TABLE recipes" in result.stdout
+    assert "INSERT INTO alembic_version" in result.stdout
+    assert not (tmp_path / "x.db").exists(), "offline mode must not open the database"
+
+
+def test_sqlite_foreign_keys_enforced(tmp_path: Path, connection: Connection) -> None:
+    _upgrade(connection)
+    # env.py turns the keys off while it migrates; the connection goes back to the pool.
+    assert connection.execute(text("PRAGMA foreign_keys")).scalar_one() == 1
+    connection.rollback()
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'migrations.db'}")
+    try:
+        with engine.connect() as new_connection:
+            assert new_connection.execute(text("PRAGMA foreign_keys")).scalar_one() == 1
+            orphan = insert(Recipe).values(
+                label="Orphan",
+                source="Nowhere",
+                url="https://example.com/orphan",
+                submitter_id=12345,
+                created_at=utcnow(),
+                updated_at=utcnow(),
+            )
+            with pytest.raises(IntegrityError, match="FOREIGN KEY"):
+                new_connection.execute(orphan)
+            new_connection.rollback()
+    finally:
+        engine.dispose()
