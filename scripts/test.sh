@@ -8,5 +8,5 @@ source scripts/_poetry.sh
 "$POETRY" install --all-extras
 "$POETRY" run ruff check .
 "$POETRY" run ruff format --check .
-"$POETRY" run mypy app
+"$POETRY" run mypy app tests
 "$POETRY" run pytest "$@"

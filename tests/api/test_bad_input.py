@@ -4,7 +4,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Row, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.core.config import settings
@@ -18,12 +18,12 @@ BAD_OFFSETS = ["-1", "abc", "1.5", str(2**31), str(2**63), str(2**64)]
 BAD_LIMITS = ["-1", "0", "abc", str(settings.MAX_PAGE_SIZE + 1), str(2**63), str(2**64)]
 
 
-def everything(db: Session) -> tuple[list[Row[Any]], list[Row[Any]]]:
+def everything(db: Session) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
     """Every stored row, to show a refused request changed nothing."""
     db.expire_all()
-    users = db.execute(select(*User.__table__.c).order_by(User.id)).all()
-    recipes = db.execute(select(*Recipe.__table__.c).order_by(Recipe.id)).all()
-    return users, recipes
+    users = db.execute(select(*User.__table__.c).order_by(User.id))
+    recipes = db.execute(select(*Recipe.__table__.c).order_by(Recipe.id))
+    return [tuple(row) for row in users], [tuple(row) for row in recipes]
 
 
 @pytest.fixture
