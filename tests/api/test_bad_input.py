@@ -104,41 +104,6 @@ RECIPE_BODY_CASES: list[tuple[str, dict[str, Any], str]] = [
 ]
 
 
-def body_cases(cases: list[tuple[str, dict[str, Any], str]], methods: list[str]) -> list[Any]:
-    """Each case for each method; a partial update may leave fields out, so PATCH
-    gets no "missing" case."""
-    return [
-        pytest.param(method, change, field, id=f"{method}-{name}")
-        for method in methods
-        for name, change, field in cases
-        if not (method == "PATCH" and ... in change.values())
-    ]
-
-
-@pytest.mark.parametrize(
-    ("method", "change", "field"), body_cases(RECIPE_BODY_CASES, ["POST", "PUT", "PATCH"])
-)
-def test_bad_recipe_bodies(
-    client: TestClient,
-    db: Session,
-    recipe: Recipe,
-    method: str,
-    change: dict[str, Any],
-    field: str,
-) -> None:
-    body = recipe_fields(recipe.submitter_id) | change
-    body = {k: v for k, v in body.items() if v is not ...}
-    url = "/api/v1/recipes" if method == "POST" else f"/api/v1/recipes/{recipe.id}"
-    if method == "PATCH":
-        body = {k: v for k, v in body.items() if k in change}
-    before = everything(db)
-
-    response = client.request(method, url, json=body)
-
-    assert_refused(response, 422, field)
-    assert everything(db) == before
-
-
 USER_BODY_CASES: list[tuple[str, dict[str, Any], str]] = [
     ("missing email", {"email": ...}, "email"),
     ("extra field", {"password": "x"}, "password"),
@@ -154,25 +119,48 @@ USER_BODY_CASES: list[tuple[str, dict[str, Any], str]] = [
     ("NUL in name", {"surname": "x\x00"}, "surname"),
 ]
 
+# resource: (its cases, the methods that take a body)
+BODY_CASES = {
+    "recipes": (RECIPE_BODY_CASES, ["POST", "PUT", "PATCH"]),
+    "users": (USER_BODY_CASES, ["POST", "PATCH"]),
+}
 
-@pytest.mark.parametrize(
-    ("method", "change", "field"), body_cases(USER_BODY_CASES, ["POST", "PATCH"])
-)
-def test_bad_user_bodies(
+
+def body_cases() -> list[Any]:
+    """Each case for each method that takes a body; a partial update may leave fields
+    out, so PATCH gets no "missing" case."""
+    return [
+        pytest.param(resource, method, change, field, id=f"{resource}-{method}-{name}")
+        for resource, (cases, methods) in BODY_CASES.items()
+        for method in methods
+        for name, change, field in cases
+        if not (method == "PATCH" and ... in change.values())
+    ]
+
+
+@pytest.mark.parametrize(("resource", "method", "change", "field"), body_cases())
+def test_bad_bodies(
     client: TestClient,
     db: Session,
     recipe: Recipe,
+    resource: str,
     method: str,
     change: dict[str, Any],
     field: str,
 ) -> None:
-    body = {k: v for k, v in (user_fields() | change).items() if v is not ...}
-    url = "/api/v1/users" if method == "POST" else f"/api/v1/users/{recipe.submitter_id}"
+    if resource == "recipes":
+        valid, item = recipe_fields(recipe.submitter_id), recipe.id
+    else:
+        valid, item = user_fields(), recipe.submitter_id
+    body = {k: v for k, v in (valid | change).items() if v is not ...}
     if method == "PATCH":
         body = {k: v for k, v in body.items() if k in change}
+    url = f"/api/v1/{resource}" if method == "POST" else f"/api/v1/{resource}/{item}"
     before = everything(db)
 
-    assert_refused(client.request(method, url, json=body), 422, field)
+    response = client.request(method, url, json=body)
+
+    assert_refused(response, 422, field)
     assert everything(db) == before
 
 
