@@ -7,7 +7,7 @@ from fastapi import Depends, HTTPException, Request, status
 from sqlalchemy.orm import Session
 
 from app.core.config import settings
-from app.db.session import SQLITE_BEGIN, SessionLocal
+from app.db.session import SessionLocal, WriteSessionLocal
 
 _READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
@@ -27,10 +27,9 @@ def require_json(request: Request) -> None:
 
 def get_db(request: Request) -> Iterator[Session]:
     """One session per request, closed (and anything uncommitted rolled back) at the end."""
-    with SessionLocal() as session:
-        if request.method not in _READ_ONLY_METHODS:
-            # On SQLite, take the write lock when the transaction begins; see db/session.py.
-            session.connection(execution_options={SQLITE_BEGIN: "IMMEDIATE"})
+    # A request that may write takes SQLite's write lock up front; see db/session.py.
+    factory = SessionLocal if request.method in _READ_ONLY_METHODS else WriteSessionLocal
+    with factory() as session:
         yield session
 
 

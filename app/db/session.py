@@ -73,3 +73,9 @@ engine = make_engine(settings.database_url)
 # expire_on_commit=False: a committed object can still be turned into a response
 # without another round trip to the database.
 SessionLocal = sessionmaker(bind=engine, autoflush=False, expire_on_commit=False)
+# For work that writes: on SQLite every transaction begins with the write lock.
+WriteSessionLocal = sessionmaker(
+    bind=engine.execution_options(**{SQLITE_BEGIN: "IMMEDIATE"}),
+    autoflush=False,
+    expire_on_commit=False,
+)
