@@ -23,12 +23,12 @@ def _no_control_characters(value: str) -> str:
     return value
 
 
-# A one-line string of text: trimmed, 1 to n characters, no control characters. Use
-# as `Annotated[str, text(n), NO_CONTROL_CHARACTERS]`, n the column's length.
 NO_CONTROL_CHARACTERS = AfterValidator(_no_control_characters)
 
 
 def text(max_length: int) -> StringConstraints:
+    """A one-line string of text: trimmed, 1 to `max_length` characters. Used as
+    `Annotated[str, text(n), NO_CONTROL_CHARACTERS]`, n the column's length."""
     return StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length)
 
 
