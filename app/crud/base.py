@@ -38,7 +38,7 @@ class CRUDBase(Generic[ModelT, CreateT, UpdateT]):
         return db.get(self.model, id)
 
     def get_or_raise(self, db: Session, id: int) -> ModelT:
-        obj = db.get(self.model, id)
+        obj = self.get(db, id)
         if obj is None:
             raise NotFound(self.name, id)
         return obj
