@@ -4,7 +4,6 @@ Each test builds its own SQLite database in tmp_path, so up- and downgrades neve
 the suite's shared test database.
 """
 
-import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -26,6 +25,7 @@ from app.db.session import make_engine
 from app.db.types import utcnow
 from tests.utils.factories import make_recipe, make_user
 from tests.utils.migrations import alembic_config
+from tests.utils.processes import app_env
 
 SCRIPT = ScriptDirectory.from_config(alembic_config())
 
@@ -148,8 +148,7 @@ def test_downgrade_one_step_keeps_rows(
 )
 def test_offline_sql(tmp_path: Path, url: str) -> None:
     """`alembic upgrade head --sql` writes the DDL without connecting to anything."""
-    env = os.environ.copy()
-    env["DATABASE_URL"] = url.format(tmp=tmp_path)
+    env = app_env(DATABASE_URL=url.format(tmp=tmp_path))
 
     result = subprocess.run(
         [sys.executable, "-m", "alembic", "upgrade", "head", "--sql"],
