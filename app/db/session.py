@@ -75,7 +75,5 @@ engine = make_engine(settings.database_url)
 SessionLocal = sessionmaker(bind=engine, autoflush=False, expire_on_commit=False)
 # For work that writes: on SQLite every transaction begins with the write lock.
 WriteSessionLocal = sessionmaker(
-    bind=engine.execution_options(**{SQLITE_BEGIN: "IMMEDIATE"}),
-    autoflush=False,
-    expire_on_commit=False,
+    **{**SessionLocal.kw, "bind": engine.execution_options(**{SQLITE_BEGIN: "IMMEDIATE"})}
 )
