@@ -30,5 +30,10 @@ class Recipe(Base):
     submitter_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Bumped by every UPDATE, which also checks it still has the value it read: two
+    # writers racing on one row cannot silently overwrite each other (see ETags).
+    version: Mapped[int] = mapped_column(server_default="1")
 
     submitter: Mapped["User"] = relationship(back_populates="recipes", lazy="raise")
+
+    __mapper_args__ = {"version_id_col": version}

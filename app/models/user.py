@@ -24,12 +24,16 @@ class User(Base):
     surname: Mapped[str | None] = mapped_column(String(NAME_LENGTH))
     is_superuser: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # See Recipe.version.
+    version: Mapped[int] = mapped_column(server_default="1")
 
     # The database deletes a user's recipes (ON DELETE CASCADE); passive_deletes keeps
     # the ORM from loading them first. lazy="raise": load explicitly, never by accident.
     recipes: Mapped[list["Recipe"]] = relationship(
         back_populates="submitter", cascade="all", passive_deletes=True, lazy="raise"
     )
+
+    __mapper_args__ = {"version_id_col": version}
 
     @validates("email")
     def _lower_case_email(self, _key: str, email: str) -> str:
