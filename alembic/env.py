@@ -9,10 +9,12 @@ from contextlib import contextmanager
 from logging.config import fileConfig
 
 from alembic import context
+from alembic.util import CommandError
 from sqlalchemy import Connection, text
 
 from app.core.config import settings
 from app.db.base import Base
+from app.db.locks import LockTimeout, exclusive
 from app.db.session import make_engine
 
 config = context.config
@@ -73,10 +75,17 @@ def run_migrations_online() -> None:
     if connection is not None:
         _run(connection)
         return
-    engine = make_engine(settings.database_url, pooled=False)
-    with engine.connect() as connection:
-        _run(connection)
-    engine.dispose()
+    # Processes that migrate the same database at once take turns; the ones that come
+    # later find it at head and have nothing to do.
+    url = settings.database_url
+    engine = make_engine(url, pooled=False)
+    try:
+        with exclusive(url, settings.PRESTART_LOCK_TIMEOUT), engine.connect() as connection:
+            _run(connection)
+    except LockTimeout as exc:
+        raise CommandError(str(exc)) from None
+    finally:
+        engine.dispose()
 
 
 if context.is_offline_mode():

@@ -1,27 +1,95 @@
+"""Fixtures shared by the whole suite.
+
+Every test that touches the database runs once per engine (see tests/utils/databases.py):
+`server` is parametrised with the configured engines, and the fixtures built on it
+(`engine`, `db`, `client`, `database_url`) follow.
+"""
+
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from alembic import command
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
+from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session
 
 from app.api.deps import get_db
 from app.db.session import make_engine
 from app.main import app
+from tests.utils.databases import ENGINES, EngineUnavailable, Server, configured_engines
 from tests.utils.migrations import alembic_config
+
+_ENGINES = pytest.StashKey[tuple[str, ...]]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--engine",
+        action="append",
+        choices=ENGINES,
+        help="run the database tests on this engine only (repeatable); "
+        "default: SQLite plus every engine whose TEST_<ENGINE>_URL is set",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    chosen: list[str] | None = config.getoption("engine")
+    config.stash[_ENGINES] = tuple(chosen or configured_engines())
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"database engines: {', '.join(config.stash[_ENGINES])}"
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    # Fail the whole run at once if an engine it must cover cannot be reached.
+    tmp = session.config.rootpath
+    for name in session.config.stash[_ENGINES]:
+        try:
+            Server.configured(name, tmp).check_reachable()
+        except EngineUnavailable as exc:
+            pytest.exit(f"cannot run the suite: {exc}", returncode=pytest.ExitCode.USAGE_ERROR)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "server" in metafunc.fixturenames:
+        engines = metafunc.config.stash[_ENGINES]
+        metafunc.parametrize("server", engines, indirect=True, scope="session", ids=engines)
 
 
 @pytest.fixture(scope="session")
-def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
-    """The test database, built once per run by the migrations (not by create_all)."""
-    path: Path = tmp_path_factory.mktemp("db") / "test.db"
-    engine = make_engine(f"sqlite:///{path}")
-    with engine.connect() as connection:
-        command.upgrade(alembic_config(connection), "head")
-    yield engine
-    engine.dispose()
+def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Server:
+    """One of the engines this run covers."""
+    server = Server.configured(request.param, tmp_path_factory.mktemp(request.param))
+    server.drop_leftovers()
+    return server
+
+
+@pytest.fixture
+def database_url(server: Server) -> Iterator[URL]:
+    """A new, empty database on the test's engine, dropped after the test."""
+    url = server.create_database()
+    try:
+        yield url
+    finally:
+        server.drop_database(url)
+
+
+@pytest.fixture(scope="session")
+def engine(server: Server) -> Iterator[Engine]:
+    """The run's test database on one engine, built once by the migrations (not by
+    create_all) and dropped at the end."""
+    url = server.create_database()
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            command.upgrade(alembic_config(connection), "head")
+            connection.commit()
+        yield engine
+    finally:
+        engine.dispose()
+        server.drop_database(url)
 
 
 @pytest.fixture

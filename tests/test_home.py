@@ -147,7 +147,7 @@ def test_search_shows_only_the_matches(client: TestClient, db: Session) -> None:
     page = get_page(client, q="bread")
 
     assert sorted(labels(page)) == ["Banana bread", "Sourdough BREAD"]
-    assert labels(page) == labels_newest_first(db, Recipe.label.contains("bread"))
+    assert labels(page) == labels_newest_first(db, Recipe.label.icontains("bread"))
     assert page.find("input", name="q").get("value") == "bread"
     assert page.find("p", class_="summary").text == "2 recipes matching “bread”"
 

@@ -1,6 +1,6 @@
 """The migrations: one head, in step with the models, reversible, and kind to stored rows.
 
-Each test builds its own SQLite database in tmp_path, so up- and downgrades never touch
+Each test gets its own empty database on its engine, so up- and downgrades never touch
 the suite's shared test database.
 """
 
@@ -16,6 +16,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, insert, inspect, text
+from sqlalchemy.engine import URL
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -41,9 +42,9 @@ def _steps_back() -> list[Any]:
 
 
 @pytest.fixture
-def fresh_engine(tmp_path: Path) -> Iterator[Engine]:
-    """An engine on an empty SQLite file, configured as the service configures it."""
-    engine = make_engine(f"sqlite:///{tmp_path / 'migrations.db'}")
+def fresh_engine(database_url: URL) -> Iterator[Engine]:
+    """An engine on an empty database, configured as the service configures it."""
+    engine = make_engine(database_url)
     yield engine
     engine.dispose()
 
@@ -166,13 +167,19 @@ def test_offline_sql(tmp_path: Path, url: str) -> None:
     assert not (tmp_path / "x.db").exists(), "offline mode must not open the database"
 
 
-def test_sqlite_foreign_keys_enforced(tmp_path: Path, connection: Connection) -> None:
-    _upgrade(connection)
-    # env.py turns the keys off while it migrates; the connection goes back to the pool.
-    assert connection.execute(text("PRAGMA foreign_keys")).scalar_one() == 1
-    connection.rollback()
+def test_sqlite_foreign_keys_enforced(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'migrations.db'}"
+    migrating = make_engine(url)
+    try:
+        with migrating.connect() as connection:
+            _upgrade(connection)
+            # env.py turns the keys off while it migrates, and back on afterwards.
+            assert connection.execute(text("PRAGMA foreign_keys")).scalar_one() == 1
+            connection.rollback()
+    finally:
+        migrating.dispose()
 
-    engine = make_engine(f"sqlite:///{tmp_path / 'migrations.db'}")
+    engine = make_engine(url)
     try:
         with engine.connect() as new_connection:
             assert new_connection.execute(text("PRAGMA foreign_keys")).scalar_one() == 1

@@ -1,5 +1,6 @@
 """prestart.sh as it is really run: a separate process, started from another directory."""
 
+import re
 import subprocess
 import time
 from pathlib import Path
@@ -9,6 +10,7 @@ import pytest
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import select
+from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session
 
 from app.db.init_db import STARTER_RECIPES
@@ -16,6 +18,9 @@ from app.db.session import make_engine
 from app.models import Recipe, User
 from tests.utils.migrations import alembic_config
 from tests.utils.processes import PRESTART, app_env
+
+HEADS = set(ScriptDirectory.from_config(alembic_config()).get_heads())
+CROWD = 5
 
 
 def _prestart(cwd: Path, **settings: str) -> subprocess.CompletedProcess[str]:
@@ -56,26 +61,60 @@ def _snapshot(url: str) -> dict[str, Any]:
     return {"revisions": revisions, "users": users, "recipes": recipes}
 
 
-def test_prestart_twice_migrates_and_seeds_once(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'app.db'}"
-    heads = set(ScriptDirectory.from_config(alembic_config()).get_heads())
-
-    first = _prestart(tmp_path, DATABASE_URL=url)
-    assert first.returncode == 0, first.stderr
-    after_first = _snapshot(url)
-
-    assert after_first["revisions"] == heads
-    [(admin_id, email, is_superuser, _)] = after_first["users"]
+def _assert_migrated_and_seeded(snapshot: dict[str, Any]) -> None:
+    assert snapshot["revisions"] == HEADS
+    [(admin_id, email, is_superuser, _)] = snapshot["users"]
     assert email == "admin@example.com"
     assert is_superuser is True
-    recipes = after_first["recipes"]
+    recipes = snapshot["recipes"]
     assert len(recipes) == len(STARTER_RECIPES)
     assert {r[3] for r in recipes} == {fields["url"] for fields in STARTER_RECIPES}
     assert {r[4] for r in recipes} == {admin_id}
 
+
+def test_prestart_twice_migrates_and_seeds_once(tmp_path: Path, database_url: URL) -> None:
+    url = database_url.render_as_string(hide_password=False)
+
+    first = _prestart(tmp_path, DATABASE_URL=url)
+    assert first.returncode == 0, first.stderr
+    after_first = _snapshot(url)
+    _assert_migrated_and_seeded(after_first)
+
     second = _prestart(tmp_path, DATABASE_URL=url)
     assert second.returncode == 0, second.stderr
+    assert "Running upgrade" not in second.stderr
+    assert "seed: 0 row(s) created" in second.stderr
     assert _snapshot(url) == after_first
+
+
+def test_prestarts_started_together_migrate_and_seed_once(
+    tmp_path: Path, database_url: URL
+) -> None:
+    """Copies of the service starting at once on one empty database take turns."""
+    env = app_env(DATABASE_URL=database_url.render_as_string(hide_password=False))
+    crowd = [
+        subprocess.Popen(
+            [str(PRESTART)],
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(CROWD)
+    ]
+    outputs = [process.communicate(timeout=180) for process in crowd]
+
+    for process, (_, stderr) in zip(crowd, outputs, strict=True):
+        assert process.returncode == 0, stderr
+    logs = [stderr for _, stderr in outputs]
+    # Alembic logs each migration it runs: exactly one process ran them, each once.
+    migrated = [log for log in logs if "Running upgrade" in log]
+    assert len(migrated) == 1, logs
+    assert migrated[0].count("Running upgrade  -> 0001") == 1
+    seeded = sorted(re.search(r"seed: (\d+) row", log).group(1) for log in logs)  # type: ignore[union-attr]
+    assert seeded == ["0"] * (CROWD - 1) + [str(1 + len(STARTER_RECIPES))]
+    _assert_migrated_and_seeded(_snapshot(env["DATABASE_URL"]))
 
 
 def test_unreachable_database_fails_fast_with_one_line(tmp_path: Path) -> None:

@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     SQLITE_BUSY_TIMEOUT: Annotated[float, Field(gt=0)] = 30.0
     # How long prestart waits for the database to answer before it gives up.
     DB_WAIT_SECONDS: Annotated[float, Field(gt=0)] = 60.0
+    # How long a prestart waits while another one migrates or seeds the same database.
+    PRESTART_LOCK_TIMEOUT: Annotated[float, Field(gt=0)] = 600.0
 
     LOG_LEVEL: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
 
