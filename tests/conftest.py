@@ -39,7 +39,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_report_header(config: pytest.Config) -> str:
-    return f"database engines: {', '.join(config.stash[_ENGINES])}"
+    engines = config.stash[_ENGINES]
+    return f"database engines: {', '.join(engines)}"
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
