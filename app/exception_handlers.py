@@ -3,11 +3,11 @@
 import logging
 
 from fastapi import FastAPI, Request, status
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
-from app.exceptions import Conflict, InvalidReference, NotFound
+from app.exceptions import Conflict, InvalidReference, NotFound, NotModified, PreconditionFailed
 
 logger = logging.getLogger(__name__)
 
@@ -24,6 +24,16 @@ async def not_found(_request: Request, exc: Exception) -> JSONResponse:
 async def conflict(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, Conflict)
     return _error(status.HTTP_409_CONFLICT, exc.detail)
+
+
+async def precondition_failed(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, PreconditionFailed)
+    return _error(status.HTTP_412_PRECONDITION_FAILED, exc.detail)
+
+
+async def not_modified(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, NotModified)
+    return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers={"ETag": exc.etag})
 
 
 async def invalid_reference(_request: Request, exc: Exception) -> JSONResponse:
@@ -55,6 +65,8 @@ def register(app: FastAPI) -> None:
     app.add_exception_handler(NotFound, not_found)
     app.add_exception_handler(Conflict, conflict)
     app.add_exception_handler(InvalidReference, invalid_reference)
+    app.add_exception_handler(PreconditionFailed, precondition_failed)
+    app.add_exception_handler(NotModified, not_modified)
     app.add_exception_handler(IntegrityError, integrity_error)
     app.add_exception_handler(OperationalError, database_unavailable)
     app.add_exception_handler(PoolTimeoutError, database_unavailable)

@@ -28,3 +28,15 @@ class InvalidReference(AppError):
     def __init__(self, field: str, detail: str) -> None:
         super().__init__(detail)
         self.field = field
+
+
+class PreconditionFailed(AppError):
+    """The client's If-Match names a version that is no longer the stored one (412)."""
+
+
+class NotModified(AppError):
+    """The client's copy, named by If-None-Match, is still current (304, no body)."""
+
+    def __init__(self, etag: str) -> None:
+        super().__init__("not modified")
+        self.etag = etag

@@ -11,6 +11,13 @@ def _error(description: str) -> dict[str, Any]:
 
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: _error("No object with that id")}
 CONFLICT: dict[int | str, dict[str, Any]] = {409: _error("Conflicts with stored data")}
+# Reads of one row answer 304 to a matching If-None-Match; writes 412 to a stale If-Match.
+NOT_MODIFIED: dict[int | str, dict[str, Any]] = {
+    304: {"description": "Not modified: If-None-Match names the current ETag (no body)"}
+}
+PRECONDITION: dict[int | str, dict[str, Any]] = {
+    412: _error("If-Match does not name the current ETag: changed since it was read")
+}
 # Every route that takes a JSON body can answer these.
 JSON_BODY: dict[int | str, dict[str, Any]] = {
     413: _error("Request body larger than MAX_REQUEST_BODY_BYTES"),

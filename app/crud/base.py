@@ -11,10 +11,11 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel
 from sqlalchemy import ColumnElement, Select, func, inspect, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.orm.interfaces import ORMOption
 
 from app.db.base_class import Base
-from app.exceptions import NotFound
+from app.exceptions import Conflict, NotFound
 from app.schemas.base import MAX_LIMIT, MAX_OFFSET
 
 ModelT = TypeVar("ModelT", bound=Base)
@@ -30,8 +31,11 @@ class CRUDBase(Generic[ModelT, CreateT, UpdateT]):
         mapper = inspect(model)
         self.name = model.__name__.lower()
         self.order_by = tuple(order_by) or tuple(mapper.primary_key)
+        # The primary key and the version column are the database's and the ORM's own.
         self._writable = {
-            attr.key for attr in mapper.column_attrs if not attr.columns[0].primary_key
+            attr.key
+            for attr in mapper.column_attrs
+            if not attr.columns[0].primary_key and attr.columns[0] is not mapper.version_id_col
         }
 
     def get(self, db: Session, id: int) -> ModelT | None:
@@ -66,13 +70,13 @@ class CRUDBase(Generic[ModelT, CreateT, UpdateT]):
         """Set only the fields that were sent (a schema's unset fields are left alone)."""
         for field, value in self._fields(obj_in, partial=True).items():
             setattr(db_obj, field, value)
-        self._commit(db)
+        self._commit(db, changing=db_obj)
         return db_obj
 
     def remove(self, db: Session, *, id: int) -> ModelT:
         db_obj = self.get_or_raise(db, id)
         db.delete(db_obj)
-        self._commit(db)
+        self._commit(db, changing=db_obj)
         return db_obj
 
     # Building blocks for subclasses' queries.
@@ -109,9 +113,18 @@ class CRUDBase(Generic[ModelT, CreateT, UpdateT]):
             raise ValueError(f"{self.name} has no writable field(s): {', '.join(unknown)}")
         return fields
 
-    def _commit(self, db: Session) -> None:
+    def _commit(self, db: Session, *, changing: ModelT | None = None) -> None:
         try:
             db.commit()
+        except StaleDataError:
+            # A versioned row's UPDATE or DELETE matched nothing: another transaction
+            # changed (or deleted) it after this one read it. Nothing of ours was written.
+            identity = inspect(changing).identity if changing is not None else None
+            db.rollback()
+            what = " ".join([self.name, *map(str, identity or ())])
+            raise Conflict(
+                f"{what} was changed by another request at the same time; fetch it again"
+            ) from None
         except Exception:
             db.rollback()
             raise

@@ -4,7 +4,8 @@ from fastapi import APIRouter, Path, Query, Request, Response, status
 
 from app import crud
 from app.api.deps import SessionDep
-from app.api.responses import CONFLICT, DATABASE, JSON_BODY, NOT_FOUND
+from app.api.preconditions import IfMatch, IfNoneMatch, check_if_match, check_if_none_match, etag
+from app.api.responses import CONFLICT, DATABASE, JSON_BODY, NOT_FOUND, NOT_MODIFIED, PRECONDITION
 from app.api.v1.paging import Limit, Offset
 from app.core.config import settings
 from app.schemas import Page, RecipeCreate, RecipePublic, RecipeSearchResults, RecipeUpdate
@@ -40,10 +41,15 @@ def search_recipes(
     return RecipeSearchResults(items=[RecipePublic.model_validate(item) for item in items])
 
 
-@router.get("/{recipe_id}", responses=NOT_FOUND)
-def get_recipe(db: SessionDep, recipe_id: RecipeId) -> RecipePublic:
-    """Fetch one recipe."""
-    return RecipePublic.model_validate(crud.recipe.get_or_raise(db, recipe_id))
+@router.get("/{recipe_id}", responses=NOT_FOUND | NOT_MODIFIED)
+def get_recipe(
+    db: SessionDep, recipe_id: RecipeId, response: Response, if_none_match: IfNoneMatch = None
+) -> RecipePublic:
+    """Fetch one recipe; its ETag is in the ETag header."""
+    recipe = crud.recipe.get_or_raise(db, recipe_id)
+    check_if_none_match(if_none_match, recipe)
+    response.headers["ETag"] = etag(recipe)
+    return RecipePublic.model_validate(recipe)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, responses=JSON_BODY | CONFLICT)
@@ -53,26 +59,51 @@ def create_recipe(
     """Add a recipe; its URL is in the Location header."""
     recipe = crud.recipe.create(db, obj_in=recipe_in)
     response.headers["Location"] = str(request.url_for("get_recipe", recipe_id=recipe.id))
+    response.headers["ETag"] = etag(recipe)
     return RecipePublic.model_validate(recipe)
 
 
-@router.patch("/{recipe_id}", responses=NOT_FOUND | JSON_BODY | CONFLICT)
-def update_recipe(db: SessionDep, recipe_id: RecipeId, recipe_in: RecipeUpdate) -> RecipePublic:
+WRITE_ONE = NOT_FOUND | JSON_BODY | CONFLICT | PRECONDITION
+
+
+@router.patch("/{recipe_id}", responses=WRITE_ONE)
+def update_recipe(
+    db: SessionDep,
+    recipe_id: RecipeId,
+    recipe_in: RecipeUpdate,
+    response: Response,
+    if_match: IfMatch = None,
+) -> RecipePublic:
     """Change some fields of a recipe; fields left out stay as they are."""
     recipe = crud.recipe.get_or_raise(db, recipe_id)
-    return RecipePublic.model_validate(crud.recipe.update(db, db_obj=recipe, obj_in=recipe_in))
+    check_if_match(if_match, recipe, crud.recipe.name)
+    recipe = crud.recipe.update(db, db_obj=recipe, obj_in=recipe_in)
+    response.headers["ETag"] = etag(recipe)
+    return RecipePublic.model_validate(recipe)
 
 
-@router.put("/{recipe_id}", responses=NOT_FOUND | JSON_BODY | CONFLICT)
-def replace_recipe(db: SessionDep, recipe_id: RecipeId, recipe_in: RecipeCreate) -> RecipePublic:
+@router.put("/{recipe_id}", responses=WRITE_ONE)
+def replace_recipe(
+    db: SessionDep,
+    recipe_id: RecipeId,
+    recipe_in: RecipeCreate,
+    response: Response,
+    if_match: IfMatch = None,
+) -> RecipePublic:
     """Replace every field of a recipe."""
     recipe = crud.recipe.get_or_raise(db, recipe_id)
-    return RecipePublic.model_validate(
-        crud.recipe.update(db, db_obj=recipe, obj_in=recipe_in.model_dump())
-    )
+    check_if_match(if_match, recipe, crud.recipe.name)
+    recipe = crud.recipe.update(db, db_obj=recipe, obj_in=recipe_in.model_dump())
+    response.headers["ETag"] = etag(recipe)
+    return RecipePublic.model_validate(recipe)
 
 
-@router.delete("/{recipe_id}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
-def delete_recipe(db: SessionDep, recipe_id: RecipeId) -> None:
+@router.delete(
+    "/{recipe_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=NOT_FOUND | CONFLICT | PRECONDITION,
+)
+def delete_recipe(db: SessionDep, recipe_id: RecipeId, if_match: IfMatch = None) -> None:
     """Delete a recipe."""
+    check_if_match(if_match, crud.recipe.get_or_raise(db, recipe_id), crud.recipe.name)
     crud.recipe.remove(db, id=recipe_id)

@@ -4,7 +4,8 @@ from fastapi import APIRouter, Path, Request, Response, status
 
 from app import crud
 from app.api.deps import SessionDep
-from app.api.responses import CONFLICT, DATABASE, JSON_BODY, NOT_FOUND
+from app.api.preconditions import IfMatch, IfNoneMatch, check_if_match, check_if_none_match, etag
+from app.api.responses import CONFLICT, DATABASE, JSON_BODY, NOT_FOUND, NOT_MODIFIED, PRECONDITION
 from app.api.v1.paging import Limit, Offset
 from app.core.config import settings
 from app.schemas import Page, RecipePublic, UserCreate, UserPublic, UserUpdate
@@ -31,25 +32,45 @@ def create_user(
     """Add a user; the email must not be taken. Its URL is in the Location header."""
     user = crud.user.create(db, obj_in=user_in)
     response.headers["Location"] = str(request.url_for("get_user", user_id=user.id))
+    response.headers["ETag"] = etag(user)
     return UserPublic.model_validate(user)
 
 
-@router.get("/{user_id}", responses=NOT_FOUND)
-def get_user(db: SessionDep, user_id: UserId) -> UserPublic:
-    """Fetch one user."""
-    return UserPublic.model_validate(crud.user.get_or_raise(db, user_id))
+@router.get("/{user_id}", responses=NOT_FOUND | NOT_MODIFIED)
+def get_user(
+    db: SessionDep, user_id: UserId, response: Response, if_none_match: IfNoneMatch = None
+) -> UserPublic:
+    """Fetch one user; its ETag is in the ETag header."""
+    user = crud.user.get_or_raise(db, user_id)
+    check_if_none_match(if_none_match, user)
+    response.headers["ETag"] = etag(user)
+    return UserPublic.model_validate(user)
 
 
-@router.patch("/{user_id}", responses=NOT_FOUND | JSON_BODY | CONFLICT)
-def update_user(db: SessionDep, user_id: UserId, user_in: UserUpdate) -> UserPublic:
+@router.patch("/{user_id}", responses=NOT_FOUND | JSON_BODY | CONFLICT | PRECONDITION)
+def update_user(
+    db: SessionDep,
+    user_id: UserId,
+    user_in: UserUpdate,
+    response: Response,
+    if_match: IfMatch = None,
+) -> UserPublic:
     """Change some fields of a user; fields left out stay as they are."""
     user = crud.user.get_or_raise(db, user_id)
-    return UserPublic.model_validate(crud.user.update(db, db_obj=user, obj_in=user_in))
+    check_if_match(if_match, user, crud.user.name)
+    user = crud.user.update(db, db_obj=user, obj_in=user_in)
+    response.headers["ETag"] = etag(user)
+    return UserPublic.model_validate(user)
 
 
-@router.delete("/{user_id}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
-def delete_user(db: SessionDep, user_id: UserId) -> None:
+@router.delete(
+    "/{user_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=NOT_FOUND | CONFLICT | PRECONDITION,
+)
+def delete_user(db: SessionDep, user_id: UserId, if_match: IfMatch = None) -> None:
     """Delete a user and, with them, every recipe they submitted."""
+    check_if_match(if_match, crud.user.get_or_raise(db, user_id), crud.user.name)
     crud.user.remove(db, id=user_id)
 
 
