@@ -8,7 +8,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from app.db.base_class import Base
 from app.models import Recipe, User
 from tests.utils.factories import make_recipe, make_user
 
@@ -19,7 +18,7 @@ RESOURCES = {
 }
 
 
-def _make(db: Session, resource: str) -> Base:
+def _make(db: Session, resource: str) -> Recipe | User:
     return make_recipe(db) if resource == "recipes" else make_user(db)
 
 
