@@ -56,6 +56,9 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "server" in metafunc.fixturenames:
         engines = metafunc.config.stash[_ENGINES]
+        marker = metafunc.definition.get_closest_marker("engines")
+        if marker is not None:
+            engines = tuple(name for name in engines if name in marker.args)
         metafunc.parametrize("server", engines, indirect=True, scope="session", ids=engines)
 
 

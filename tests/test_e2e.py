@@ -7,17 +7,19 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 import requests
+from sqlalchemy.engine import URL
 
 from app.db.init_db import STARTER_RECIPES
+from tests.utils.databases import as_setting
 from tests.utils.processes import running_service
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
-def base_url(tmp_path: Path) -> Iterator[str]:
-    """run.sh serving a fresh SQLite database."""
-    with running_service(tmp_path, DATABASE_URL=f"sqlite:///{tmp_path / 'e2e.db'}") as url:
+def base_url(tmp_path: Path, database_url: URL) -> Iterator[str]:
+    """run.sh serving a fresh database."""
+    with running_service(tmp_path, DATABASE_URL=as_setting(database_url)) as url:
         yield url
 
 

@@ -1,13 +1,17 @@
 """A real server under many concurrent clients: no stall, no "database is locked"."""
 
+import sqlite3
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
 from pathlib import Path
 
 import pytest
 import requests
+from sqlalchemy.engine import URL
 
+from tests.utils.databases import as_setting
 from tests.utils.processes import running_service
 
 pytestmark = pytest.mark.e2e
@@ -16,11 +20,11 @@ CLIENTS = 64
 
 
 @pytest.fixture
-def small_pool_url(tmp_path: Path) -> Iterator[str]:
+def small_pool_url(tmp_path: Path, database_url: URL) -> Iterator[str]:
     """A server whose pool has a single connection, given up on after 2 s."""
     with running_service(
         tmp_path,
-        DATABASE_URL=f"sqlite:///{tmp_path / 'load.db'}",
+        DATABASE_URL=as_setting(database_url),
         DB_POOL_SIZE="1",
         DB_MAX_OVERFLOW="0",
         DB_POOL_TIMEOUT="2",
@@ -42,32 +46,47 @@ def test_more_clients_than_connections_all_get_answers(small_pool_url: str) -> N
     assert statuses == {200: CLIENTS * 5}
 
 
-@pytest.fixture
-def default_url(tmp_path: Path) -> Iterator[str]:
-    with running_service(tmp_path, DATABASE_URL=f"sqlite:///{tmp_path / 'load.db'}") as url:
-        yield url
+WRITER_THREADS = 50
+CREATES_PER_THREAD = 200
 
 
-def test_concurrent_writers_on_sqlite_all_succeed(default_url: str) -> None:
+def test_concurrent_writers_on_sqlite_all_succeed(tmp_path: Path) -> None:
     # Each create reads (the submitter) and then writes; begun as deferred transactions,
     # SQLite would refuse some upgrades to a write lock with "database is locked".
-    api = f"{default_url}/api/v1"
-    user = requests.post(f"{api}/users", json={"email": "writer@example.com"}, timeout=10)
-    before = requests.get(f"{api}/recipes", params={"limit": 1}, timeout=10).json()["total"]
-    writes = 200
+    database = tmp_path / "writers.db"
+    with running_service(tmp_path, DATABASE_URL=f"sqlite:///{database}") as base_url:
+        api = f"{base_url}/api/v1"
+        user = requests.post(f"{api}/users", json={"email": "writer@example.com"}, timeout=10)
+        submitter_id = user.json()["id"]
 
-    def create(n: int) -> int:
-        body = {
-            "label": f"Concurrent loaf {n}",
-            "source": "Load test",
-            "url": f"https://example.com/loaf/{n}",
-            "submitter_id": user.json()["id"],
-        }
-        return requests.post(f"{api}/recipes", json=body, timeout=30).status_code
+        def create_many(thread: int) -> Counter[int]:
+            statuses: Counter[int] = Counter()
+            with requests.Session() as http:
+                for n in range(CREATES_PER_THREAD):
+                    body = {
+                        "label": f"Concurrent loaf {thread}-{n}",
+                        "source": "Load test",
+                        "url": f"https://example.com/loaf/{thread}/{n}",
+                        "submitter_id": submitter_id,
+                    }
+                    statuses[http.post(f"{api}/recipes", json=body, timeout=60).status_code] += 1
+            return statuses
 
-    with ThreadPoolExecutor(16) as pool:
-        statuses = Counter(pool.map(create, range(writes)))
+        with ThreadPoolExecutor(WRITER_THREADS) as pool:
+            statuses = sum(pool.map(create_many, range(WRITER_THREADS)), Counter[int]())
 
+    writes = WRITER_THREADS * CREATES_PER_THREAD
     assert statuses == {201: writes}
-    after = requests.get(f"{api}/recipes", params={"limit": 1}, timeout=10).json()["total"]
-    assert after == before + writes
+    with closing(sqlite3.connect(database)) as connection:
+        labels = {
+            label
+            for (label,) in connection.execute(
+                "SELECT label FROM recipes WHERE source = ?", ("Load test",)
+            )
+        }
+    assert labels == {
+        f"Concurrent loaf {t}-{n}" for t in range(WRITER_THREADS) for n in range(CREATES_PER_THREAD)
+    }
+    log = (tmp_path / "server.log").read_text()
+    assert "database is locked" not in log
+    assert "Traceback" not in log

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from app.db.init_db import STARTER_RECIPES
 from app.db.session import make_engine
 from app.models import Recipe, User
+from tests.utils.databases import as_setting
 from tests.utils.migrations import alembic_config
 from tests.utils.processes import PRESTART, app_env
 
@@ -73,7 +74,7 @@ def _assert_migrated_and_seeded(snapshot: dict[str, Any]) -> None:
 
 
 def test_prestart_twice_migrates_and_seeds_once(tmp_path: Path, database_url: URL) -> None:
-    url = database_url.render_as_string(hide_password=False)
+    url = as_setting(database_url)
 
     first = _prestart(tmp_path, DATABASE_URL=url)
     assert first.returncode == 0, first.stderr
@@ -91,7 +92,7 @@ def test_prestarts_started_together_migrate_and_seed_once(
     tmp_path: Path, database_url: URL
 ) -> None:
     """Copies of the service starting at once on one empty database take turns."""
-    env = app_env(DATABASE_URL=database_url.render_as_string(hide_password=False))
+    env = app_env(DATABASE_URL=as_setting(database_url))
     crowd = [
         subprocess.Popen(
             [str(PRESTART)],

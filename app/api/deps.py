@@ -1,13 +1,17 @@
 """Dependencies shared by the routes."""
 
+import logging
 from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from app.core.config import settings
 from app.db.session import SessionLocal, WriteSessionLocal
+
+logger = logging.getLogger(__name__)
 
 _READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
@@ -29,8 +33,23 @@ def get_db(request: Request) -> Iterator[Session]:
     """One session per request, closed (and anything uncommitted rolled back) at the end."""
     # A request that may write takes SQLite's write lock up front; see db/session.py.
     factory = SessionLocal if request.method in _READ_ONLY_METHODS else WriteSessionLocal
-    with factory() as session:
+    session = factory()
+    try:
         yield session
+    finally:
+        _close(session)
+
+
+def _close(session: Session) -> None:
+    try:
+        session.close()
+    except DBAPIError as exc:
+        # The connection died after the request's work was done (a database restart or
+        # a killed session): the server has already ended its transaction and the pool
+        # has discarded the connection. The answer stands; raising here would drop it.
+        if not exc.connection_invalidated:
+            raise
+        logger.warning("database connection lost while closing a session: %s", exc.orig)
 
 
 # max_concurrency: a request waits for a free connection here, in the event loop,

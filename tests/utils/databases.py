@@ -133,3 +133,8 @@ def _is_stale(name: str) -> bool:
     except PermissionError:
         return False
     return False
+
+
+def as_setting(url: URL) -> str:
+    """The URL as DATABASE_URL must spell it (str() would hide the password)."""
+    return url.render_as_string(hide_password=False)
