@@ -154,7 +154,12 @@ def test_sqlite_directory_that_cannot_be_made(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("setting", "value"),
-    [("DATABASE_URL", "not-a-url"), ("MAX_PAGE_SIZE", "abc"), ("DB_WAIT_SECONDS", "0")],
+    [
+        ("DATABASE_URL", "not-a-url"),
+        ("MAX_PAGE_SIZE", "abc"),
+        ("DB_WAIT_SECONDS", "0"),
+        ("DB_POOL_SIZE", "41"),  # more connections than WORKER_THREADS could use
+    ],
 )
 def test_invalid_setting_is_one_line(tmp_path: Path, setting: str, value: str) -> None:
     database = tmp_path / "app.db"

@@ -37,6 +37,15 @@ class Settings(BaseSettings):
     DB_POOL_SIZE: PositiveInt = 5
     DB_MAX_OVERFLOW: Annotated[int, Field(ge=0)] = 10
     DB_POOL_TIMEOUT: Annotated[float, Field(gt=0)] = 30.0
+    # Replace connections older than this (seconds): MySQL closes idle ones after
+    # wait_timeout (8 h by default), and proxies and firewalls often sooner.
+    DB_POOL_RECYCLE: PositiveInt = 1800
+    # Test each connection as it leaves the pool, so one the server has closed (restart,
+    # failover, killed session) is replaced instead of failing a request.
+    DB_POOL_PRE_PING: bool = True
+    # Threads that run the synchronous routes and dependencies (anyio's default is 40).
+    # More pooled connections than threads could never all be used.
+    WORKER_THREADS: PositiveInt = 40
     # How long a SQLite connection waits for another writer before giving up.
     SQLITE_BUSY_TIMEOUT: Annotated[float, Field(gt=0)] = 30.0
     # How long prestart waits for the database to answer before it gives up.
@@ -66,6 +75,8 @@ class Settings(BaseSettings):
             raise ValueError("DEFAULT_PAGE_SIZE must not exceed MAX_PAGE_SIZE")
         if self.DEFAULT_SEARCH_RESULTS > self.MAX_SEARCH_RESULTS:
             raise ValueError("DEFAULT_SEARCH_RESULTS must not exceed MAX_SEARCH_RESULTS")
+        if self.db_connection_limit > self.WORKER_THREADS:
+            raise ValueError("DB_POOL_SIZE + DB_MAX_OVERFLOW must not exceed WORKER_THREADS")
         return self
 
     @property

@@ -61,7 +61,8 @@ def make_engine(url: str | URL, *, pooled: bool = True) -> Engine:
             "check_same_thread": False,
         }
     else:
-        options["pool_pre_ping"] = True
+        options["pool_pre_ping"] = settings.DB_POOL_PRE_PING
+        options["pool_recycle"] = settings.DB_POOL_RECYCLE
     engine = create_engine(url, **options)
     if is_sqlite:
         event.listen(engine, "connect", _sqlite_connect)
