@@ -24,6 +24,7 @@ from app.core.config import PROJECT_DIR
 from app.db.base import Base, Recipe
 from app.db.session import make_engine
 from app.db.types import utcnow
+from tests.utils.databases import Server
 from tests.utils.factories import make_recipe, make_user
 from tests.utils.migrations import alembic_config
 from tests.utils.processes import app_env
@@ -165,6 +166,22 @@ def test_offline_sql(tmp_path: Path, url: str) -> None:
     assert "CREATE TABLE recipes" in result.stdout
     assert "INSERT INTO alembic_version" in result.stdout
     assert not (tmp_path / "x.db").exists(), "offline mode must not open the database"
+
+
+@pytest.mark.engines("mysql")
+def test_mysql_tables_end_up_in_utf8mb4_whatever_the_database_default(server: Server) -> None:
+    url = server.create_database(mysql_charset="latin1")
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            _upgrade(connection)
+            with Session(bind=connection) as session:
+                recipe = make_recipe(session, label="Pão de queijo 🧀")
+                session.expire_all()
+                assert session.get(Recipe, recipe.id).label == "Pão de queijo 🧀"  # type: ignore[union-attr]
+    finally:
+        engine.dispose()
+        server.drop_database(url)
 
 
 def test_sqlite_foreign_keys_enforced(tmp_path: Path) -> None:

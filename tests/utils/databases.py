@@ -66,7 +66,7 @@ class Server:
             reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
             raise EngineUnavailable(f"{self.engine} at {where} is not reachable: {reason}") from exc
 
-    def create_database(self) -> URL:
+    def create_database(self, mysql_charset: str = "utf8mb4") -> URL:
         """A new, empty database; its URL."""
         name = f"{PREFIX}{_HOST}_{os.getpid()}_{secrets.token_hex(4)}"
         if self.admin_url is None:
@@ -74,7 +74,7 @@ class Server:
         if self.engine == "postgresql":
             self._admin([f"CREATE DATABASE \"{name}\" ENCODING 'UTF8' TEMPLATE template0"])
         else:
-            self._admin([f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4"])
+            self._admin([f"CREATE DATABASE `{name}` CHARACTER SET {mysql_charset}"])
         return self.admin_url.set(database=name)
 
     def drop_database(self, url: URL) -> None:
