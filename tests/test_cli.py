@@ -1,7 +1,6 @@
 """`python -m app.cli seed`: generated rows that are stored, valid and reproducible."""
 
 import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -21,7 +20,7 @@ from app.models import Recipe, User
 from app.schemas import RecipeCreate, UserCreate
 from tests.utils.factories import make_user
 from tests.utils.migrations import alembic_config
-from tests.utils.processes import app_env
+from tests.utils.processes import run_cli
 
 UNTIL = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 
@@ -235,13 +234,7 @@ def test_check_schema_wants_the_latest_migration(sqlite_file: tuple[Path, Engine
 
 
 def _run_cli(*args: str, database: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "app.cli", *args],
-        env=app_env(DATABASE_URL=f"sqlite:///{database}"),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return run_cli(*args, DATABASE_URL=f"sqlite:///{database}")
 
 
 def test_seed_command_on_a_database_from_the_settings(sqlite_file: tuple[Path, Engine]) -> None:
