@@ -40,6 +40,19 @@ def free_port() -> int:
         return port
 
 
+def run_cli(*args: str, **settings: str) -> subprocess.CompletedProcess[str]:
+    """`python -m app.cli ARGS` run to the end in its own process, with `settings`."""
+    return subprocess.run(
+        [sys.executable, "-m", "app.cli", *args],
+        cwd=PROJECT_DIR,
+        env=app_env(**settings),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
 @contextmanager
 def running_service(workdir: Path, **settings: str) -> Iterator[str]:
     """run.sh (prestart, then uvicorn) on a free port; yields its base URL.
