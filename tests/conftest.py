@@ -5,6 +5,7 @@ Every test that touches the database runs once per engine (see tests/utils/datab
 (`engine`, `db`, `client`, `database_url`) follow.
 """
 
+import os
 from collections.abc import Iterator
 
 import pytest
@@ -17,7 +18,13 @@ from sqlalchemy.orm import Session
 from app.api.deps import get_db
 from app.db.session import make_engine
 from app.main import app
-from tests.utils.databases import ENGINES, EngineUnavailable, Server, configured_engines
+from tests.utils.databases import (
+    ENGINES,
+    URL_VARIABLES,
+    EngineUnavailable,
+    Server,
+    configured_engines,
+)
 from tests.utils.migrations import alembic_config
 
 _ENGINES = pytest.StashKey[tuple[str, ...]]()
@@ -35,7 +42,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     chosen: list[str] | None = config.getoption("engine")
-    config.stash[_ENGINES] = tuple(chosen or configured_engines())
+    engines = tuple(chosen or configured_engines())
+    if os.environ.get("CI") == "true" and not chosen and engines != ENGINES:
+        missing = ", ".join(URL_VARIABLES[name] for name in ENGINES if name not in engines)
+        raise pytest.UsageError(f"CI runs the suite on every engine: set {missing}")
+    config.stash[_ENGINES] = engines
 
 
 def pytest_report_header(config: pytest.Config) -> str:
