@@ -24,7 +24,7 @@ from app.core.config import PROJECT_DIR
 from app.db.base import Base, Recipe
 from app.db.session import make_engine
 from app.db.types import utcnow
-from tests.utils.databases import Server
+from tests.utils.databases import Server, as_setting
 from tests.utils.factories import make_recipe, make_user
 from tests.utils.migrations import alembic_config
 from tests.utils.processes import app_env
@@ -166,6 +166,30 @@ def test_offline_sql(tmp_path: Path, url: str) -> None:
     assert "CREATE TABLE recipes" in result.stdout
     assert "INSERT INTO alembic_version" in result.stdout
     assert not (tmp_path / "x.db").exists(), "offline mode must not open the database"
+
+
+@pytest.mark.engines("postgresql")
+def test_offline_sql_builds_the_same_schema_on_postgresql(
+    tmp_path: Path, database_url: URL, connection: Connection
+) -> None:
+    """What a DBA would run by hand (`alembic upgrade head --sql | psql`) gives the
+    schema the models describe."""
+    result = subprocess.run(
+        [sys.executable, "-m", "alembic", "upgrade", "head", "--sql"],
+        cwd=PROJECT_DIR,
+        env=app_env(DATABASE_URL=as_setting(database_url)),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+
+    connection.exec_driver_sql(result.stdout)
+    connection.commit()
+
+    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    assert compare_metadata(context, Base.metadata) == []
+    assert set(context.get_current_heads()) == set(SCRIPT.get_heads())
 
 
 @pytest.mark.engines("mysql")
