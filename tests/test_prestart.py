@@ -8,9 +8,11 @@ from typing import Any
 import pytest
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from app.core.config import DEFAULT_PASSWORD
+from app.core.security import verify_password
 from app.db.init_db import STARTER_RECIPES
 from app.db.session import make_engine
 from app.models import Recipe, User
@@ -44,7 +46,7 @@ def _snapshot(url: str) -> dict[str, Any]:
             connection.rollback()
         with Session(engine) as db:
             users = [
-                (u.id, u.email, u.is_superuser, u.created_at)
+                (u.id, u.email, u.is_superuser, u.created_at, u.hashed_password)
                 for u in db.scalars(select(User).order_by(User.id))
             ]
             recipes = [
@@ -65,9 +67,10 @@ def test_prestart_twice_migrates_and_seeds_once(tmp_path: Path) -> None:
     after_first = _snapshot(url)
 
     assert after_first["revisions"] == heads
-    [(admin_id, email, is_superuser, _)] = after_first["users"]
+    [(admin_id, email, is_superuser, _, hashed_password)] = after_first["users"]
     assert email == "admin@example.com"
     assert is_superuser is True
+    assert verify_password(DEFAULT_PASSWORD, hashed_password)
     recipes = after_first["recipes"]
     assert len(recipes) == len(STARTER_RECIPES)
     assert {r[3] for r in recipes} == {fields["url"] for fields in STARTER_RECIPES}
@@ -75,7 +78,58 @@ def test_prestart_twice_migrates_and_seeds_once(tmp_path: Path) -> None:
 
     second = _prestart(tmp_path, DATABASE_URL=url)
     assert second.returncode == 0, second.stderr
-    assert _snapshot(url) == after_first
+    assert _snapshot(url) == after_first  # the password hash too: not set again
+
+
+def test_prestart_gives_a_superuser_without_password_the_configured_one(tmp_path: Path) -> None:
+    """A database from before accounts: the superuser exists but has no password."""
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    assert _prestart(tmp_path, DATABASE_URL=url).returncode == 0
+    engine = make_engine(url, pooled=False)
+    try:
+        with Session(engine) as db:
+            db.execute(update(User).values(hashed_password=None))
+            db.commit()
+    finally:
+        engine.dispose()
+
+    result = _prestart(tmp_path, DATABASE_URL=url, FIRST_SUPERUSER_PASSWORD="a configured one")
+
+    assert result.returncode == 0, result.stderr
+    [(*_, hashed_password)] = _snapshot(url)["users"]
+    assert verify_password("a configured one", hashed_password)
+    assert "a configured one" not in result.stdout + result.stderr
+    assert "$argon2" not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("settings", "named"),
+    [
+        ({}, "SECRET_KEY"),
+        ({"SECRET_KEY": "k" * 32}, "FIRST_SUPERUSER_PASSWORD"),
+        (
+            {"SECRET_KEY": "k" * 32, "FIRST_SUPERUSER_PASSWORD": DEFAULT_PASSWORD},
+            "FIRST_SUPERUSER_PASSWORD",
+        ),
+    ],
+    ids=["no secret key", "default password", "default password given"],
+)
+@pytest.mark.parametrize("environment", ["production", "staging"])
+def test_default_secrets_are_refused_outside_local(
+    tmp_path: Path, settings: dict[str, str], named: str, environment: str
+) -> None:
+    database = tmp_path / "app.db"
+
+    result = _prestart(
+        tmp_path, DATABASE_URL=f"sqlite:///{database}", ENVIRONMENT=environment, **settings
+    )
+
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("Invalid configuration:")
+    assert named in lines[0]
+    assert not database.exists(), "nothing may run with a default secret"
 
 
 def test_unreachable_database_fails_fast_with_one_line(tmp_path: Path) -> None:
@@ -114,7 +168,14 @@ def test_sqlite_directory_that_cannot_be_made(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("setting", "value"),
-    [("DATABASE_URL", "not-a-url"), ("MAX_PAGE_SIZE", "abc"), ("DB_WAIT_SECONDS", "0")],
+    [
+        ("DATABASE_URL", "not-a-url"),
+        ("MAX_PAGE_SIZE", "abc"),
+        ("DB_WAIT_SECONDS", "0"),
+        ("SECRET_KEY", "31 bytes are not enough for it."),
+        ("FIRST_SUPERUSER_PASSWORD", "short"),
+        ("ENVIRONMENT", "development"),
+    ],
 )
 def test_invalid_setting_is_one_line(tmp_path: Path, setting: str, value: str) -> None:
     database = tmp_path / "app.db"

@@ -1,6 +1,6 @@
 from app.schemas.base import ErrorMessage, Page
 from app.schemas.recipe import RecipeCreate, RecipePublic, RecipeSearchResults, RecipeUpdate
-from app.schemas.user import UserCreate, UserPublic, UserUpdate
+from app.schemas.user import Token, UserCreate, UserPublic, UserSignup, UserUpdate, UserUpdateMe
 
 __all__ = [
     "ErrorMessage",
@@ -9,7 +9,10 @@ __all__ = [
     "RecipePublic",
     "RecipeSearchResults",
     "RecipeUpdate",
+    "Token",
     "UserCreate",
     "UserPublic",
+    "UserSignup",
     "UserUpdate",
+    "UserUpdateMe",
 ]
