@@ -52,7 +52,11 @@ def test_concurrent_writers_on_sqlite_all_succeed(default_url: str) -> None:
     # Each create reads (the submitter) and then writes; begun as deferred transactions,
     # SQLite would refuse some upgrades to a write lock with "database is locked".
     api = f"{default_url}/api/v1"
-    user = requests.post(f"{api}/users", json={"email": "writer@example.com"}, timeout=10)
+    account = {"email": "writer@example.com", "password": "writer password"}
+    assert requests.post(f"{api}/users/signup", json=account, timeout=10).status_code == 201
+    login = {"username": account["email"], "password": account["password"]}
+    token = requests.post(f"{api}/login/access-token", data=login, timeout=10).json()
+    headers = {"Authorization": f"Bearer {token['access_token']}"}
     before = requests.get(f"{api}/recipes", params={"limit": 1}, timeout=10).json()["total"]
     writes = 200
 
@@ -61,9 +65,8 @@ def test_concurrent_writers_on_sqlite_all_succeed(default_url: str) -> None:
             "label": f"Concurrent loaf {n}",
             "source": "Load test",
             "url": f"https://example.com/loaf/{n}",
-            "submitter_id": user.json()["id"],
         }
-        return requests.post(f"{api}/recipes", json=body, timeout=30).status_code
+        return requests.post(f"{api}/recipes", json=body, headers=headers, timeout=30).status_code
 
     with ThreadPoolExecutor(16) as pool:
         statuses = Counter(pool.map(create, range(writes)))

@@ -7,7 +7,17 @@ from fastapi.testclient import TestClient
 from pydantic import BaseModel
 
 from app.main import app
-from app.schemas import RecipeCreate, RecipePublic, RecipeUpdate, UserCreate, UserPublic, UserUpdate
+from app.schemas import (
+    RecipeCreate,
+    RecipePublic,
+    RecipeUpdate,
+    Token,
+    UserCreate,
+    UserPublic,
+    UserSignup,
+    UserUpdate,
+    UserUpdateMe,
+)
 
 HTTP_METHODS = {"get", "post", "put", "patch", "delete"}
 
@@ -44,12 +54,25 @@ def test_every_operation_documents_its_error_statuses(
             assert "404" in statuses, where
         if "requestBody" in operation:
             assert {"413", "415"} <= statuses, where
+        if operation.get("security"):
+            assert "401" in statuses, where
         success = {s for s in statuses if s.startswith("2")}
         assert len(success) == 1, where
 
 
 @pytest.mark.parametrize(
-    "schema", [RecipeCreate, RecipeUpdate, RecipePublic, UserCreate, UserUpdate, UserPublic]
+    "schema",
+    [
+        RecipeCreate,
+        RecipeUpdate,
+        RecipePublic,
+        UserCreate,
+        UserSignup,
+        UserUpdate,
+        UserUpdateMe,
+        UserPublic,
+        Token,
+    ],
 )
 def test_schema_examples_are_valid(schema: type[BaseModel]) -> None:
     examples = schema.model_json_schema().get("examples")
@@ -57,3 +80,45 @@ def test_schema_examples_are_valid(schema: type[BaseModel]) -> None:
     assert examples
     for example in examples:
         schema.model_validate(example)
+
+
+def test_no_schema_has_a_password_hash(client: TestClient) -> None:
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+
+    assert schemas
+    for name, schema in schemas.items():
+        assert "hashed_password" not in schema.get("properties", {}), name
+
+
+def test_no_response_carries_a_password(operations: list[tuple[str, str, dict[str, Any]]]) -> None:
+    with TestClient(app) as client:
+        schemas = client.get("/openapi.json").json()["components"]["schemas"]
+
+    def properties(schema: Any, seen: frozenset[str] = frozenset()) -> set[str]:
+        """Every property name anywhere inside `schema`, references followed once."""
+        if not isinstance(schema, dict):
+            return set()
+        if "$ref" in schema:
+            name = schema["$ref"].rsplit("/", 1)[-1]
+            return set() if name in seen else properties(schemas[name], seen | {name})
+        found = set(schema.get("properties", {}))
+        for value in schema.values():
+            for nested in value if isinstance(value, list) else [value]:
+                found |= properties(nested, seen)
+        for nested in schema.get("properties", {}).values():
+            found |= properties(nested, seen)
+        return found
+
+    for path, method, operation in operations:
+        for status, response in operation["responses"].items():
+            for content in response.get("content", {}).values():
+                names = properties(content["schema"])
+                assert not {n for n in names if "password" in n}, (method, path, status)
+
+
+def test_the_login_is_what_authorize_uses(client: TestClient) -> None:
+    schemes = client.get("/openapi.json").json()["components"]["securitySchemes"]
+
+    assert [s["flows"]["password"]["tokenUrl"] for s in schemes.values()] == [
+        "/api/v1/login/access-token"
+    ]

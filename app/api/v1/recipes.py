@@ -3,8 +3,8 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request, Response, status
 
 from app import crud
-from app.api.deps import SessionDep
-from app.api.responses import CONFLICT, DATABASE, JSON_BODY, NOT_FOUND
+from app.api.deps import CurrentUser, SessionDep
+from app.api.responses import CONFLICT, DATABASE, JSON_BODY, NOT_FOUND, PERMISSION, SIGNED_IN
 from app.api.v1.paging import Limit, Offset
 from app.core.config import settings
 from app.schemas import Page, RecipeCreate, RecipePublic, RecipeSearchResults, RecipeUpdate
@@ -46,33 +46,44 @@ def get_recipe(db: SessionDep, recipe_id: RecipeId) -> RecipePublic:
     return RecipePublic.model_validate(crud.recipe.get_or_raise(db, recipe_id))
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, responses=JSON_BODY | CONFLICT)
+@router.post("", status_code=status.HTTP_201_CREATED, responses=SIGNED_IN | JSON_BODY | CONFLICT)
 def create_recipe(
-    db: SessionDep, recipe_in: RecipeCreate, request: Request, response: Response
+    db: SessionDep,
+    current_user: CurrentUser,
+    recipe_in: RecipeCreate,
+    request: Request,
+    response: Response,
 ) -> RecipePublic:
-    """Add a recipe; its URL is in the Location header."""
-    recipe = crud.recipe.create(db, obj_in=recipe_in)
+    """Add a recipe, submitted by the signed-in user; its URL is in the Location header."""
+    recipe = crud.recipe.create_with_submitter(db, obj_in=recipe_in, submitter_id=current_user.id)
     response.headers["Location"] = str(request.url_for("get_recipe", recipe_id=recipe.id))
     return RecipePublic.model_validate(recipe)
 
 
-@router.patch("/{recipe_id}", responses=NOT_FOUND | JSON_BODY | CONFLICT)
-def update_recipe(db: SessionDep, recipe_id: RecipeId, recipe_in: RecipeUpdate) -> RecipePublic:
-    """Change some fields of a recipe; fields left out stay as they are."""
-    recipe = crud.recipe.get_or_raise(db, recipe_id)
+@router.patch("/{recipe_id}", responses=PERMISSION | NOT_FOUND | JSON_BODY | CONFLICT)
+def update_recipe(
+    db: SessionDep, current_user: CurrentUser, recipe_id: RecipeId, recipe_in: RecipeUpdate
+) -> RecipePublic:
+    """Change some fields of your recipe; fields left out stay as they are."""
+    recipe = crud.recipe.get_for_change(db, recipe_id, by=current_user)
     return RecipePublic.model_validate(crud.recipe.update(db, db_obj=recipe, obj_in=recipe_in))
 
 
-@router.put("/{recipe_id}", responses=NOT_FOUND | JSON_BODY | CONFLICT)
-def replace_recipe(db: SessionDep, recipe_id: RecipeId, recipe_in: RecipeCreate) -> RecipePublic:
-    """Replace every field of a recipe."""
-    recipe = crud.recipe.get_or_raise(db, recipe_id)
+@router.put("/{recipe_id}", responses=PERMISSION | NOT_FOUND | JSON_BODY | CONFLICT)
+def replace_recipe(
+    db: SessionDep, current_user: CurrentUser, recipe_id: RecipeId, recipe_in: RecipeCreate
+) -> RecipePublic:
+    """Replace every field of your recipe (its submitter stays)."""
+    recipe = crud.recipe.get_for_change(db, recipe_id, by=current_user)
     return RecipePublic.model_validate(
         crud.recipe.update(db, db_obj=recipe, obj_in=recipe_in.model_dump())
     )
 
 
-@router.delete("/{recipe_id}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
-def delete_recipe(db: SessionDep, recipe_id: RecipeId) -> None:
-    """Delete a recipe."""
-    crud.recipe.remove(db, id=recipe_id)
+@router.delete(
+    "/{recipe_id}", status_code=status.HTTP_204_NO_CONTENT, responses=PERMISSION | NOT_FOUND
+)
+def delete_recipe(db: SessionDep, current_user: CurrentUser, recipe_id: RecipeId) -> None:
+    """Delete your recipe."""
+    recipe = crud.recipe.get_for_change(db, recipe_id, by=current_user)
+    crud.recipe.remove(db, id=recipe.id)

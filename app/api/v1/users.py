@@ -3,11 +3,20 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request, Response, status
 
 from app import crud
-from app.api.deps import SessionDep
-from app.api.responses import CONFLICT, DATABASE, JSON_BODY, NOT_FOUND
+from app.api.deps import CurrentSuperuser, CurrentUser, SessionDep
+from app.api.responses import CONFLICT, DATABASE, JSON_BODY, NOT_FOUND, PERMISSION, SIGNED_IN
 from app.api.v1.paging import Limit, Offset
 from app.core.config import settings
-from app.schemas import Page, RecipePublic, UserCreate, UserPublic, UserUpdate
+from app.models import User
+from app.schemas import (
+    Page,
+    RecipePublic,
+    UserCreate,
+    UserPublic,
+    UserSignup,
+    UserUpdate,
+    UserUpdateMe,
+)
 from app.schemas.base import MAX_ID
 
 router = APIRouter(prefix="/users", tags=["users"], responses=DATABASE)
@@ -15,41 +24,76 @@ router = APIRouter(prefix="/users", tags=["users"], responses=DATABASE)
 UserId = Annotated[int, Path(ge=1, le=MAX_ID, description="The user's id")]
 
 
-@router.get("")
-def list_users(
-    db: SessionDep, offset: Offset = 0, limit: Limit = settings.DEFAULT_PAGE_SIZE
-) -> Page[UserPublic]:
-    """List users, oldest first."""
-    items = crud.user.get_multi(db, offset=offset, limit=limit)
-    return Page[UserPublic].of(items, total=crud.user.count(db), offset=offset, limit=limit)
-
-
-@router.post("", status_code=status.HTTP_201_CREATED, responses=JSON_BODY | CONFLICT)
-def create_user(
-    db: SessionDep, user_in: UserCreate, request: Request, response: Response
-) -> UserPublic:
-    """Add a user; the email must not be taken. Its URL is in the Location header."""
-    user = crud.user.create(db, obj_in=user_in)
+def _created(user: User, request: Request, response: Response) -> UserPublic:
     response.headers["Location"] = str(request.url_for("get_user", user_id=user.id))
     return UserPublic.model_validate(user)
 
 
-@router.get("/{user_id}", responses=NOT_FOUND)
-def get_user(db: SessionDep, user_id: UserId) -> UserPublic:
-    """Fetch one user."""
+@router.get("", responses=PERMISSION)
+def list_users(
+    db: SessionDep,
+    _superuser: CurrentSuperuser,
+    offset: Offset = 0,
+    limit: Limit = settings.DEFAULT_PAGE_SIZE,
+) -> Page[UserPublic]:
+    """List users, oldest first (superusers only)."""
+    items = crud.user.get_multi(db, offset=offset, limit=limit)
+    return Page[UserPublic].of(items, total=crud.user.count(db), offset=offset, limit=limit)
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, responses=PERMISSION | JSON_BODY | CONFLICT)
+def create_user(
+    db: SessionDep,
+    _superuser: CurrentSuperuser,
+    user_in: UserCreate,
+    request: Request,
+    response: Response,
+) -> UserPublic:
+    """Add a user (superusers only); the email must not be taken. Its URL is in the
+    Location header."""
+    return _created(crud.user.create(db, obj_in=user_in), request, response)
+
+
+@router.post("/signup", status_code=status.HTTP_201_CREATED, responses=JSON_BODY | CONFLICT)
+def signup(db: SessionDep, user_in: UserSignup, request: Request, response: Response) -> UserPublic:
+    """Open an account (no sign-in needed); then get a token from /login/access-token."""
+    return _created(crud.user.create(db, obj_in=user_in), request, response)
+
+
+# Before /{user_id}, which would otherwise take "me" for an id.
+@router.get("/me", responses=SIGNED_IN)
+def read_me(current_user: CurrentUser) -> UserPublic:
+    """Your own account."""
+    return UserPublic.model_validate(current_user)
+
+
+@router.patch("/me", responses=SIGNED_IN | JSON_BODY | CONFLICT)
+def update_me(db: SessionDep, current_user: CurrentUser, user_in: UserUpdateMe) -> UserPublic:
+    """Change some fields of your own account; fields left out stay as they are."""
+    return UserPublic.model_validate(crud.user.update(db, db_obj=current_user, obj_in=user_in))
+
+
+@router.get("/{user_id}", responses=PERMISSION | NOT_FOUND)
+def get_user(db: SessionDep, _superuser: CurrentSuperuser, user_id: UserId) -> UserPublic:
+    """Fetch one user (superusers only)."""
     return UserPublic.model_validate(crud.user.get_or_raise(db, user_id))
 
 
-@router.patch("/{user_id}", responses=NOT_FOUND | JSON_BODY | CONFLICT)
-def update_user(db: SessionDep, user_id: UserId, user_in: UserUpdate) -> UserPublic:
-    """Change some fields of a user; fields left out stay as they are."""
+@router.patch("/{user_id}", responses=PERMISSION | NOT_FOUND | JSON_BODY | CONFLICT)
+def update_user(
+    db: SessionDep, _superuser: CurrentSuperuser, user_id: UserId, user_in: UserUpdate
+) -> UserPublic:
+    """Change some fields of a user, password and superuser flag included (superusers
+    only); fields left out stay as they are."""
     user = crud.user.get_or_raise(db, user_id)
     return UserPublic.model_validate(crud.user.update(db, db_obj=user, obj_in=user_in))
 
 
-@router.delete("/{user_id}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
-def delete_user(db: SessionDep, user_id: UserId) -> None:
-    """Delete a user and, with them, every recipe they submitted."""
+@router.delete(
+    "/{user_id}", status_code=status.HTTP_204_NO_CONTENT, responses=PERMISSION | NOT_FOUND
+)
+def delete_user(db: SessionDep, _superuser: CurrentSuperuser, user_id: UserId) -> None:
+    """Delete a user and, with them, every recipe they submitted (superusers only)."""
     crud.user.remove(db, id=user_id)
 
 
