@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session
 
 from app.core.security import hash_password, verify_password
 from app.crud.base import CRUDBase
-from app.exceptions import Conflict
+from app.exceptions import Conflict, Forbidden
 from app.models.user import User
 from app.schemas.user import UserCreate, UserSignup, UserUpdate, UserUpdateMe
 
@@ -44,6 +44,16 @@ class CRUDUser(CRUDBase[User, UserCreate, UserUpdate]):
         db_obj.hashed_password = hash_password(password)
         self._commit(db)
         return db_obj
+
+    def change_password(
+        self, db: Session, *, db_obj: User, current_password: str, new_password: str
+    ) -> User:
+        """Set a new password if `current_password` is the one stored; Forbidden if not."""
+        # As in authenticate: no transaction (and no SQLite write lock) across the hashing.
+        self._commit(db)
+        if not verify_password(current_password, db_obj.hashed_password):
+            raise Forbidden("the current password is wrong")
+        return self.set_password(db, db_obj=db_obj, password=new_password)
 
     def authenticate(self, db: Session, *, email: str, password: str) -> User | None:
         """The user with this email and password; None for a wrong password, an unknown

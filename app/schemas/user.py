@@ -24,14 +24,14 @@ Password = Annotated[
 ]
 
 _EXAMPLE: JsonDict = {"email": "ada@example.com", "first_name": "Ada", "surname": "Lovelace"}
-_PASSWORD_EXAMPLE = "analytical engine"
+EXAMPLE_PASSWORD = "analytical engine"
 
 
 class UserSignup(InputSchema):
     """A new account, created by its owner: never a superuser."""
 
     model_config = ConfigDict(
-        json_schema_extra={"examples": [{**_EXAMPLE, "password": _PASSWORD_EXAMPLE}]}
+        json_schema_extra={"examples": [{**_EXAMPLE, "password": EXAMPLE_PASSWORD}]}
     )
 
     email: Email
@@ -44,7 +44,7 @@ class UserCreate(InputSchema):
     """A new user, created by a superuser. Without a password they cannot sign in."""
 
     model_config = ConfigDict(
-        json_schema_extra={"examples": [_EXAMPLE, {**_EXAMPLE, "password": _PASSWORD_EXAMPLE}]}
+        json_schema_extra={"examples": [_EXAMPLE, {**_EXAMPLE, "password": EXAMPLE_PASSWORD}]}
     )
 
     email: Email
@@ -64,11 +64,27 @@ class UserUpdateMe(UpdateSchema):
     surname: Name | None = None
 
 
+class PasswordChange(InputSchema):
+    """A new password for one's own account, with the current one as proof."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"current_password": EXAMPLE_PASSWORD, "new_password": "difference engine"}
+            ]
+        }
+    )
+
+    # Only compared with the stored hash: any length, so a too-long one is just wrong.
+    current_password: Annotated[str, StringConstraints(max_length=PASSWORD_MAX_LENGTH)]
+    new_password: Password
+
+
 class UserUpdate(UserUpdateMe):
     """Changes to any account, by a superuser: a new password, superuser or not."""
 
     model_config = ConfigDict(
-        json_schema_extra={"examples": [{"surname": "King"}, {"password": _PASSWORD_EXAMPLE}]}
+        json_schema_extra={"examples": [{"surname": "King"}, {"password": EXAMPLE_PASSWORD}]}
     )
 
     password: Password = OMITTED

@@ -17,6 +17,7 @@ from starlette.staticfiles import StaticFiles
 
 from app.main import app
 from app.models import Recipe, User
+from app.schemas.user import EXAMPLE_PASSWORD
 from tests.utils.auth import sign_in
 from tests.utils.factories import make_recipe, make_user
 from tests.utils.snapshot import everything
@@ -41,6 +42,7 @@ ACCESS: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/login/access-token"): ANYONE,
     ("GET", "/api/v1/users/me"): SIGNED_IN,
     ("PATCH", "/api/v1/users/me"): SIGNED_IN,
+    ("PATCH", "/api/v1/users/me/password"): SIGNED_IN,
     ("GET", "/api/v1/users"): SUPERUSER,
     ("POST", "/api/v1/users"): SUPERUSER,
     ("GET", "/api/v1/users/{user_id}"): SUPERUSER,
@@ -194,7 +196,8 @@ def test_changing_what_is_someone_elses_is_403(
 def test_a_superuser_may_call_every_route(
     client: TestClient, db: Session, recipe: Recipe, victim: User, key: tuple[str, str]
 ) -> None:
-    sign_in(client, make_user(db, is_superuser=True))
+    # With the password the examples give as the current one (PATCH /users/me/password).
+    sign_in(client, make_user(db, is_superuser=True, password=EXAMPLE_PASSWORD))
 
     response = _call(client, key, recipe, victim)
 

@@ -8,6 +8,7 @@ from pydantic import BaseModel
 
 from app.main import app
 from app.schemas import (
+    PasswordChange,
     RecipeCreate,
     RecipePublic,
     RecipeUpdate,
@@ -71,6 +72,7 @@ def test_every_operation_documents_its_error_statuses(
         UserUpdate,
         UserUpdateMe,
         UserPublic,
+        PasswordChange,
         Token,
     ],
 )

@@ -5,7 +5,7 @@ from sqlalchemy.orm import Session
 
 from app.core.security import verify_password
 from app.models import Recipe, User
-from tests.utils.auth import sign_in
+from tests.utils.auth import TEST_PASSWORD, sign_in
 from tests.utils.factories import make_recipe, make_superuser, make_user, user_fields
 
 API = "/api/v1/users"
@@ -292,3 +292,51 @@ def test_a_deleted_users_token_stops_working(client: TestClient, db: Session) ->
 
     assert response.status_code == 401
     assert response.headers["www-authenticate"] == "Bearer"
+
+
+def _login_status(client: TestClient, email: str, password: str) -> int:
+    response = client.post(
+        "/api/v1/login/access-token", data={"username": email, "password": password}
+    )
+    return response.status_code
+
+
+def test_changing_ones_password_needs_the_current_one(client: TestClient, db: Session) -> None:
+    user = make_user(db, password=TEST_PASSWORD)
+    sign_in(client, user)
+    url = f"{API}/me/password"
+
+    wrong = client.patch(url, json={"current_password": "a guess!", "new_password": "new secret"})
+    changed = client.patch(
+        url, json={"current_password": TEST_PASSWORD, "new_password": "new secret"}
+    )
+
+    assert wrong.status_code == 403
+    assert wrong.json() == {"detail": "the current password is wrong"}
+    assert changed.status_code == 204
+    assert _login_status(client, user.email, "new secret") == 200
+    assert _login_status(client, user.email, TEST_PASSWORD) == 401
+
+
+def test_a_user_without_a_password_cannot_set_one_themselves(
+    user_client: TestClient, db: Session, normal_user: User
+) -> None:
+    response = user_client.patch(
+        f"{API}/me/password", json={"current_password": "", "new_password": "new secret"}
+    )
+
+    assert response.status_code == 403
+    assert db.scalar(select(User.hashed_password).where(User.id == normal_user.id)) is None
+
+
+def test_a_new_password_is_checked_like_any_other(client: TestClient, db: Session) -> None:
+    user = make_user(db, password=TEST_PASSWORD)
+    sign_in(client, user)
+
+    response = client.patch(
+        f"{API}/me/password", json={"current_password": TEST_PASSWORD, "new_password": "short"}
+    )
+
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "new_password"]
+    assert _login_status(client, user.email, TEST_PASSWORD) == 200

@@ -10,6 +10,7 @@ from app.core.config import settings
 from app.models import User
 from app.schemas import (
     Page,
+    PasswordChange,
     RecipePublic,
     UserCreate,
     UserPublic,
@@ -71,6 +72,22 @@ def read_me(current_user: CurrentUser) -> UserPublic:
 def update_me(db: SessionDep, current_user: CurrentUser, user_in: UserUpdateMe) -> UserPublic:
     """Change some fields of your own account; fields left out stay as they are."""
     return UserPublic.model_validate(crud.user.update(db, db_obj=current_user, obj_in=user_in))
+
+
+@router.patch(
+    "/me/password",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=SIGNED_IN | JSON_BODY | {403: PERMISSION[403] | {"description": "Wrong password"}},
+)
+def change_my_password(db: SessionDep, current_user: CurrentUser, body: PasswordChange) -> None:
+    """Change your password; the current one is needed too (403 if it is wrong).
+    Tokens already issued stay valid until they expire."""
+    crud.user.change_password(
+        db,
+        db_obj=current_user,
+        current_password=body.current_password,
+        new_password=body.new_password,
+    )
 
 
 @router.get("/{user_id}", responses=PERMISSION | NOT_FOUND)
