@@ -7,7 +7,15 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
-from app.exceptions import Conflict, InvalidReference, NotFound, NotModified, PreconditionFailed
+from app.exceptions import (
+    Conflict,
+    Forbidden,
+    InvalidReference,
+    NotAuthenticated,
+    NotFound,
+    NotModified,
+    PreconditionFailed,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -19,6 +27,17 @@ def _error(status_code: int, detail: object, headers: dict[str, str] | None = No
 async def not_found(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, NotFound)
     return _error(status.HTTP_404_NOT_FOUND, exc.detail)
+
+
+async def not_authenticated(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, NotAuthenticated)
+    # RFC 6750: a 401 names the scheme that would be accepted.
+    return _error(status.HTTP_401_UNAUTHORIZED, exc.detail, headers={"WWW-Authenticate": "Bearer"})
+
+
+async def forbidden(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, Forbidden)
+    return _error(status.HTTP_403_FORBIDDEN, exc.detail)
 
 
 async def conflict(_request: Request, exc: Exception) -> JSONResponse:
@@ -63,6 +82,8 @@ async def database_unavailable(_request: Request, exc: Exception) -> JSONRespons
 
 def register(app: FastAPI) -> None:
     app.add_exception_handler(NotFound, not_found)
+    app.add_exception_handler(NotAuthenticated, not_authenticated)
+    app.add_exception_handler(Forbidden, forbidden)
     app.add_exception_handler(Conflict, conflict)
     app.add_exception_handler(InvalidReference, invalid_reference)
     app.add_exception_handler(PreconditionFailed, precondition_failed)

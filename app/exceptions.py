@@ -18,6 +18,14 @@ class NotFound(AppError):
         super().__init__(f"{resource} {id} not found")
 
 
+class NotAuthenticated(AppError):
+    """No valid access token: not signed in, or the token is bad or expired (401)."""
+
+
+class Forbidden(AppError):
+    """Signed in, but not allowed to do this: not yours, or not a superuser (403)."""
+
+
 class Conflict(AppError):
     """The change contradicts what is stored, e.g. a duplicate unique value (409)."""
 

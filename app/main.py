@@ -10,7 +10,7 @@ from fastapi.staticfiles import StaticFiles
 
 from app import exception_handlers
 from app.api.deps import require_json
-from app.api.v1 import home, recipes, users
+from app.api.v1 import home, login, recipes, users
 from app.core.config import settings
 from app.db.session import engine
 from app.middleware import BodySizeLimit
@@ -39,6 +39,8 @@ app = FastAPI(
 exception_handlers.register(app)
 app.add_middleware(BodySizeLimit, max_bytes=settings.MAX_REQUEST_BODY_BYTES)
 app.include_router(api_v1)
+# Outside api_v1, whose routes take JSON only: the login form is URL-encoded.
+app.include_router(login.router, prefix=API_V1)
 app.include_router(home.router)
 app.mount(
     "/static",

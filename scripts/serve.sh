@@ -3,6 +3,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/_poetry.sh
+source scripts/_local.sh
 
 "$POETRY" install --only main --all-extras
 exec "$POETRY" run ./run.sh

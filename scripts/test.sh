@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/_poetry.sh
+source scripts/_local.sh
 
 "$POETRY" install --all-extras
 "$POETRY" run ruff check .

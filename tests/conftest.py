@@ -18,6 +18,8 @@ from sqlalchemy.orm import Session
 from app.api.deps import get_db
 from app.db.session import make_engine
 from app.main import app
+from app.models import User
+from tests.utils.auth import sign_in
 from tests.utils.databases import (
     ENGINES,
     URL_VARIABLES,
@@ -25,6 +27,7 @@ from tests.utils.databases import (
     Server,
     configured_engines,
 )
+from tests.utils.factories import make_superuser, make_user
 from tests.utils.migrations import alembic_config
 
 _ENGINES = pytest.StashKey[tuple[str, ...]]()
@@ -137,3 +140,28 @@ def client(db: Session) -> Iterator[TestClient]:
             yield test_client
     finally:
         app.dependency_overrides.clear()
+
+
+# Accounts. Requests are anonymous unless a test signs in (tests/utils/auth.py).
+
+
+@pytest.fixture
+def normal_user(db: Session) -> User:
+    return make_user(db)
+
+
+@pytest.fixture
+def superuser(db: Session) -> User:
+    return make_superuser(db)
+
+
+@pytest.fixture
+def user_client(client: TestClient, normal_user: User) -> TestClient:
+    """`client`, signed in as `normal_user`."""
+    return sign_in(client, normal_user)
+
+
+@pytest.fixture
+def superuser_client(client: TestClient, superuser: User) -> TestClient:
+    """`client`, signed in as `superuser`."""
+    return sign_in(client, superuser)

@@ -1,6 +1,7 @@
 """The service as it is deployed: run.sh (prestart, then uvicorn) in its own process."""
 
 import re
+import secrets
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
@@ -16,11 +17,31 @@ from tests.utils.processes import running_service
 pytestmark = pytest.mark.e2e
 
 
+ADMIN_PASSWORD = "e2e admin password"
+
+
 @pytest.fixture
 def base_url(tmp_path: Path, database_url: URL) -> Iterator[str]:
-    """run.sh serving a fresh database."""
-    with running_service(tmp_path, DATABASE_URL=as_setting(database_url)) as url:
+    """run.sh serving a fresh database, configured as in production."""
+    with running_service(
+        tmp_path,
+        DATABASE_URL=as_setting(database_url),
+        ENVIRONMENT="production",
+        SECRET_KEY=secrets.token_hex(32),
+        FIRST_SUPERUSER_PASSWORD=ADMIN_PASSWORD,
+    ) as url:
         yield url
+
+
+def _token(http: requests.Session, base_url: str, email: str, password: str) -> str:
+    response = http.post(
+        base_url + "/api/v1/login/access-token",
+        data={"username": email, "password": password},
+        timeout=10,
+    )
+    assert response.status_code == 200, response.text
+    token: str = response.json()["access_token"]
+    return token
 
 
 def test_service_end_to_end(base_url: str) -> None:
@@ -44,25 +65,34 @@ def test_service_end_to_end(base_url: str) -> None:
         assert openapi.status_code == 200
         assert "/api/v1/recipes" in openapi.json()["paths"]
 
+        body = {
+            "label": "Overnight Focaccia",
+            "source": "E2E Kitchen",
+            "url": "https://example.com/recipes/focaccia",
+        }
+        anonymous = http.post(base_url + "/api/v1/recipes", json=body, timeout=10)
+        assert anonymous.status_code == 401
+        assert anonymous.headers["www-authenticate"] == "Bearer"
+
         user = http.post(
-            base_url + "/api/v1/users",
-            json={"email": "e2e@example.com", "first_name": "End", "surname": "ToEnd"},
+            base_url + "/api/v1/users/signup",
+            json={
+                "email": "e2e@example.com",
+                "password": "e2e user password",
+                "first_name": "End",
+                "surname": "ToEnd",
+            },
             timeout=10,
         )
         assert user.status_code == 201, user.text
         user_id = user.json()["id"]
+        token = _token(http, base_url, "e2e@example.com", "e2e user password")
+        http.headers["Authorization"] = f"Bearer {token}"
+        assert http.get(base_url + "/api/v1/users/me", timeout=10).json() == user.json()
 
-        created = http.post(
-            base_url + "/api/v1/recipes",
-            json={
-                "label": "Overnight Focaccia",
-                "source": "E2E Kitchen",
-                "url": "https://example.com/recipes/focaccia",
-                "submitter_id": user_id,
-            },
-            timeout=10,
-        )
+        created = http.post(base_url + "/api/v1/recipes", json=body, timeout=10)
         assert created.status_code == 201, created.text
+        assert created.json()["submitter_id"] == user_id
         recipe = created.json()
         location = urljoin(base_url + "/", created.headers["location"])
         assert urlsplit(location).path == f"/api/v1/recipes/{recipe['id']}"
@@ -85,3 +115,14 @@ def test_service_end_to_end(base_url: str) -> None:
         deleted = http.delete(location, timeout=10)
         assert deleted.status_code == 204
         assert http.get(location, timeout=10).status_code == 404
+
+        # The seeded superuser signs in with FIRST_SUPERUSER_PASSWORD and administers users.
+        admin = _token(http, base_url, "admin@example.com", ADMIN_PASSWORD)
+        http.headers["Authorization"] = f"Bearer {admin}"
+        users = http.get(base_url + "/api/v1/users", timeout=10)
+        assert users.status_code == 200
+        assert {u["email"] for u in users.json()["items"]} == {
+            "admin@example.com",
+            "e2e@example.com",
+        }
+        assert "hashed_password" not in users.text

@@ -11,6 +11,7 @@ import pytest
 import requests
 from sqlalchemy.engine import URL
 
+from tests.utils.auth import sign_up_over_http
 from tests.utils.databases import as_setting
 from tests.utils.processes import running_service
 
@@ -56,18 +57,17 @@ def test_concurrent_writers_on_sqlite_all_succeed(tmp_path: Path) -> None:
     database = tmp_path / "writers.db"
     with running_service(tmp_path, DATABASE_URL=f"sqlite:///{database}") as base_url:
         api = f"{base_url}/api/v1"
-        user = requests.post(f"{api}/users", json={"email": "writer@example.com"}, timeout=10)
-        submitter_id = user.json()["id"]
+        headers = sign_up_over_http(api, "writer@example.com")
 
         def create_many(thread: int) -> Counter[int]:
             statuses: Counter[int] = Counter()
             with requests.Session() as http:
+                http.headers.update(headers)
                 for n in range(CREATES_PER_THREAD):
                     body = {
                         "label": f"Concurrent loaf {thread}-{n}",
                         "source": "Load test",
                         "url": f"https://example.com/loaf/{thread}/{n}",
-                        "submitter_id": submitter_id,
                     }
                     statuses[http.post(f"{api}/recipes", json=body, timeout=60).status_code] += 1
             return statuses

@@ -13,6 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session
 
+from app.core.config import DEFAULT_PASSWORD
+from app.core.security import verify_password
 from app.db.init_db import STARTER_RECIPES
 from app.db.session import make_engine
 from app.models import Recipe, User
@@ -50,7 +52,7 @@ def _snapshot(url: str) -> dict[str, Any]:
             connection.rollback()
         with Session(engine) as db:
             users = [
-                (u.id, u.email, u.is_superuser, u.created_at)
+                (u.id, u.email, u.is_superuser, u.created_at, u.hashed_password)
                 for u in db.scalars(select(User).order_by(User.id))
             ]
             recipes = [
@@ -64,9 +66,10 @@ def _snapshot(url: str) -> dict[str, Any]:
 
 def _assert_migrated_and_seeded(snapshot: dict[str, Any]) -> None:
     assert snapshot["revisions"] == HEADS
-    [(admin_id, email, is_superuser, _)] = snapshot["users"]
+    [(admin_id, email, is_superuser, _, hashed_password)] = snapshot["users"]
     assert email == "admin@example.com"
     assert is_superuser is True
+    assert verify_password(DEFAULT_PASSWORD, hashed_password)
     recipes = snapshot["recipes"]
     assert len(recipes) == len(STARTER_RECIPES)
     assert {r[3] for r in recipes} == {fields["url"] for fields in STARTER_RECIPES}
@@ -85,7 +88,7 @@ def test_prestart_twice_migrates_and_seeds_once(tmp_path: Path, database_url: UR
     assert second.returncode == 0, second.stderr
     assert "Running upgrade" not in second.stderr
     assert "seed: 0 row(s) created" in second.stderr
-    assert _snapshot(url) == after_first
+    assert _snapshot(url) == after_first  # the password hash too: not set again
 
 
 def test_prestarts_started_together_migrate_and_seed_once(
@@ -152,24 +155,46 @@ def test_sqlite_directory_that_cannot_be_made(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
-@pytest.mark.parametrize(
-    ("setting", "value"),
-    [
-        ("DATABASE_URL", "not-a-url"),
-        ("MAX_PAGE_SIZE", "abc"),
-        ("DB_WAIT_SECONDS", "0"),
-        ("DB_POOL_SIZE", "41"),  # more connections than WORKER_THREADS could use
-    ],
-)
-def test_invalid_setting_is_one_line(tmp_path: Path, setting: str, value: str) -> None:
-    database = tmp_path / "app.db"
-    settings = {"DATABASE_URL": f"sqlite:///{database}", setting: value}
+KEY = "k" * 32
 
-    result = _prestart(tmp_path, **settings)
+
+@pytest.mark.parametrize(
+    ("settings", "named"),
+    [
+        ({"DATABASE_URL": "not-a-url"}, "DATABASE_URL"),
+        ({"MAX_PAGE_SIZE": "abc"}, "MAX_PAGE_SIZE"),
+        ({"DB_WAIT_SECONDS": "0"}, "DB_WAIT_SECONDS"),
+        # More connections than WORKER_THREADS could ever use.
+        ({"DB_POOL_SIZE": "41"}, "DB_POOL_SIZE"),
+        ({"SECRET_KEY": "31 bytes are not enough for it."}, "SECRET_KEY"),
+        ({"FIRST_SUPERUSER_PASSWORD": "short"}, "FIRST_SUPERUSER_PASSWORD"),
+        ({"ENVIRONMENT": "development"}, "ENVIRONMENT"),
+        # Default secrets, refused outside ENVIRONMENT=local: run.sh runs prestart
+        # first, so the service never starts on one.
+        ({"ENVIRONMENT": "production"}, "SECRET_KEY"),
+        ({"ENVIRONMENT": "staging"}, "SECRET_KEY"),
+        ({"ENVIRONMENT": "production", "SECRET_KEY": KEY}, "FIRST_SUPERUSER_PASSWORD"),
+        (
+            {
+                "ENVIRONMENT": "production",
+                "SECRET_KEY": KEY,
+                "FIRST_SUPERUSER_PASSWORD": DEFAULT_PASSWORD,
+            },
+            "FIRST_SUPERUSER_PASSWORD",
+        ),
+    ],
+    ids=lambda value: (
+        " ".join(f"{k}={v[:12]}" for k, v in value.items()) if isinstance(value, dict) else value
+    ),
+)
+def test_invalid_setting_is_one_line(tmp_path: Path, settings: dict[str, str], named: str) -> None:
+    database = tmp_path / "app.db"
+
+    result = _prestart(tmp_path, **{"DATABASE_URL": f"sqlite:///{database}"} | settings)
 
     assert result.returncode != 0
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("Invalid configuration:")
-    assert setting in lines[0]
+    assert named in lines[0]
     assert not database.exists(), "nothing may run on an invalid configuration"

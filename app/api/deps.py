@@ -5,11 +5,16 @@ from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from app import crud
 from app.core.config import settings
+from app.core.security import read_access_token
 from app.db.session import SessionLocal, WriteSessionLocal
+from app.exceptions import Forbidden, NotAuthenticated
+from app.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -17,16 +22,31 @@ _READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 
+def _media_type(request: Request) -> str:
+    return request.headers.get("content-type", "").partition(";")[0].strip().lower()
+
+
+def _unsupported(expected: str, media_type: str) -> HTTPException:
+    return HTTPException(
+        status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+        f"Content-Type must be {expected}, not {media_type or 'missing'}",
+    )
+
+
 def require_json(request: Request) -> None:
     """Refuse a request body that is not JSON with 415, instead of a puzzling 422."""
     if request.method not in _BODY_METHODS:
         return
-    media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    media_type = _media_type(request)
     if media_type != "application/json" and not media_type.endswith("+json"):
-        raise HTTPException(
-            status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
-            f"Content-Type must be application/json, not {media_type or 'missing'}",
-        )
+        raise _unsupported("application/json", media_type)
+
+
+def require_form(request: Request) -> None:
+    """The same for the login form, which OAuth2 sends URL-encoded."""
+    media_type = _media_type(request)
+    if media_type != "application/x-www-form-urlencoded":
+        raise _unsupported("application/x-www-form-urlencoded", media_type)
 
 
 def get_db(request: Request) -> Iterator[Session]:
@@ -59,3 +79,32 @@ def _close(session: Session) -> None:
 # uses one connection, so with as many slots as the pool has connections no thread
 # ever waits for one.
 SessionDep = Annotated[Session, Depends(get_db, max_concurrency=settings.db_connection_limit)]
+
+
+# What the /docs "Authorize" button uses. auto_error=False: a missing token is refused
+# by get_current_user, so every 401 has the same shape and comes from one handler.
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/login/access-token", auto_error=False)
+
+
+def get_current_user(db: SessionDep, token: Annotated[str | None, Depends(oauth2_scheme)]) -> User:
+    """The signed-in user, or 401: no token, an invalid or expired one, or one for a
+    user who no longer exists."""
+    if token is None:
+        raise NotAuthenticated("not signed in: send an access token")
+    user_id = read_access_token(token)
+    user = None if user_id is None else crud.user.get(db, user_id)
+    if user is None:
+        raise NotAuthenticated("the access token is invalid or expired; sign in again")
+    return user
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+def get_current_superuser(user: CurrentUser) -> User:
+    if not user.is_superuser:
+        raise Forbidden("only a superuser may do this")
+    return user
+
+
+CurrentSuperuser = Annotated[User, Depends(get_current_superuser)]

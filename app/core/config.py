@@ -1,6 +1,7 @@
 """Settings, read once from the environment and an optional `.env` file."""
 
 import logging
+import secrets
 from pathlib import Path
 from typing import Annotated, Literal, Self
 
@@ -14,6 +15,13 @@ DATA_DIR = PROJECT_DIR / "data"
 
 PositiveInt = Annotated[int, Field(ge=1)]
 
+# Bounds of every password the service accepts (signup, admin, seed). The upper one
+# keeps a single login from hashing megabytes; it counts characters, at most 4 bytes each.
+PASSWORD_MIN_LENGTH = 8
+PASSWORD_MAX_LENGTH = 128
+# The superuser's password when none is given; accepted only with ENVIRONMENT=local.
+DEFAULT_PASSWORD = "changethis"
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
@@ -21,10 +29,21 @@ class Settings(BaseSettings):
     )
 
     PROJECT_NAME: str = "Recipe service"
+    # Anything but "local" refuses to start with a default secret or password.
+    ENVIRONMENT: Literal["local", "staging", "production"] = "production"
     # The default is a file inside the project, so it is the same database whichever
     # directory the service, Alembic or the seed script is started from.
     DATABASE_URL: str = f"sqlite:///{DATA_DIR / 'app.db'}"
     FIRST_SUPERUSER: EmailStr = "admin@example.com"
+    FIRST_SUPERUSER_PASSWORD: Annotated[
+        str, Field(min_length=PASSWORD_MIN_LENGTH, max_length=PASSWORD_MAX_LENGTH)
+    ] = DEFAULT_PASSWORD
+
+    # Signs the access tokens (HS256). Unset, a random key is made per process, which
+    # only ENVIRONMENT=local accepts: tokens would stop working at every restart and
+    # differ between processes.
+    SECRET_KEY: str = Field(default_factory=lambda: secrets.token_urlsafe(32))
+    ACCESS_TOKEN_EXPIRE_MINUTES: Annotated[int, Field(ge=1, le=60 * 24 * 30)] = 60 * 24
 
     DEFAULT_PAGE_SIZE: PositiveInt = 20
     MAX_PAGE_SIZE: Annotated[int, Field(ge=1, le=1000)] = 100
@@ -68,6 +87,27 @@ class Settings(BaseSettings):
         except ArgumentError as exc:
             raise ValueError(f"not a database URL ({exc})") from None
         return value
+
+    @field_validator("SECRET_KEY")
+    @classmethod
+    def _long_enough(cls, value: str) -> str:
+        # HS256 wants a key at least as long as its 32-byte hash (RFC 7518, 3.2).
+        if len(value.encode()) < 32:
+            raise ValueError("must be at least 32 bytes; make one with `openssl rand -hex 32`")
+        return value
+
+    @model_validator(mode="after")
+    def _no_default_secrets_outside_local(self) -> Self:
+        if self.ENVIRONMENT == "local":
+            return self
+        if "SECRET_KEY" not in self.model_fields_set:
+            raise ValueError(f"SECRET_KEY must be set when ENVIRONMENT={self.ENVIRONMENT}")
+        if self.FIRST_SUPERUSER_PASSWORD == DEFAULT_PASSWORD:
+            raise ValueError(
+                f"FIRST_SUPERUSER_PASSWORD must be changed from its default "
+                f"when ENVIRONMENT={self.ENVIRONMENT}"
+            )
+        return self
 
     @model_validator(mode="after")
     def _defaults_within_limits(self) -> Self:

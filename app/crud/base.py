@@ -24,6 +24,9 @@ UpdateT = TypeVar("UpdateT", bound=BaseModel)
 
 
 class CRUDBase(Generic[ModelT, CreateT, UpdateT]):
+    # Columns that no input may set: a subclass writes them itself (e.g. a password hash).
+    protected: frozenset[str] = frozenset()
+
     def __init__(self, model: type[ModelT], *, order_by: Sequence[ColumnElement[Any]] = ()) -> None:
         """`order_by`: the order of every list, the primary key by default. End it with a
         unique column, so the same query returns the same rows in the same order."""
@@ -35,7 +38,9 @@ class CRUDBase(Generic[ModelT, CreateT, UpdateT]):
         self._writable = {
             attr.key
             for attr in mapper.column_attrs
-            if not attr.columns[0].primary_key and attr.columns[0] is not mapper.version_id_col
+            if not attr.columns[0].primary_key
+            and attr.columns[0] is not mapper.version_id_col
+            and attr.key not in self.protected
         }
 
     def get(self, db: Session, id: int) -> ModelT | None:
@@ -61,10 +66,7 @@ class CRUDBase(Generic[ModelT, CreateT, UpdateT]):
         return self._count(db, select(self.model))
 
     def create(self, db: Session, *, obj_in: CreateT | Mapping[str, Any]) -> ModelT:
-        db_obj = self.model(**self._fields(obj_in, partial=False))
-        db.add(db_obj)
-        self._commit(db)
-        return db_obj
+        return self._add(db, self.model(**self._fields(obj_in, partial=False)))
 
     def update(self, db: Session, *, db_obj: ModelT, obj_in: UpdateT | Mapping[str, Any]) -> ModelT:
         """Set only the fields that were sent (a schema's unset fields are left alone)."""
@@ -102,12 +104,21 @@ class CRUDBase(Generic[ModelT, CreateT, UpdateT]):
         counted = statement.with_only_columns(func.count(), maintain_column_froms=True)
         return db.scalar(counted.order_by(None)) or 0
 
+    def _add(self, db: Session, db_obj: ModelT) -> ModelT:
+        db.add(db_obj)
+        self._commit(db)
+        return db_obj
+
     def _fields(self, obj_in: BaseModel | Mapping[str, Any], *, partial: bool) -> dict[str, Any]:
-        fields = (
-            obj_in.model_dump(exclude_unset=partial)
-            if isinstance(obj_in, BaseModel)
-            else dict(obj_in)
-        )
+        return self._writable_only(self._dump(obj_in, partial=partial))
+
+    @staticmethod
+    def _dump(obj_in: BaseModel | Mapping[str, Any], *, partial: bool) -> dict[str, Any]:
+        if isinstance(obj_in, BaseModel):
+            return obj_in.model_dump(exclude_unset=partial)
+        return dict(obj_in)
+
+    def _writable_only(self, fields: dict[str, Any]) -> dict[str, Any]:
         unknown = sorted(fields.keys() - self._writable)
         if unknown:
             raise ValueError(f"{self.name} has no writable field(s): {', '.join(unknown)}")

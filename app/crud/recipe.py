@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.interfaces import ORMOption
 
 from app.crud.base import CRUDBase
-from app.exceptions import InvalidReference
+from app.exceptions import Forbidden, InvalidReference
 from app.models.recipe import Recipe
 from app.models.user import User
 from app.schemas.recipe import RecipeCreate, RecipeUpdate
@@ -23,11 +23,24 @@ class CRUDRecipe(CRUDBase[Recipe, RecipeCreate, RecipeUpdate]):
         self._check_submitter(db, obj_in)
         return super().create(db, obj_in=obj_in)
 
+    def create_with_submitter(
+        self, db: Session, *, obj_in: RecipeCreate, submitter_id: int
+    ) -> Recipe:
+        """A recipe from the API: its submitter is whoever signed in, never an input."""
+        return self.create(db, obj_in=obj_in.model_dump() | {"submitter_id": submitter_id})
+
     def update(
         self, db: Session, *, db_obj: Recipe, obj_in: RecipeUpdate | Mapping[str, Any]
     ) -> Recipe:
         self._check_submitter(db, obj_in)
         return super().update(db, db_obj=db_obj, obj_in=obj_in)
+
+    def get_for_change(self, db: Session, id: int, *, by: User) -> Recipe:
+        """The recipe, if `by` may change it: their own, or any for a superuser."""
+        recipe = self.get_or_raise(db, id)
+        if recipe.submitter_id != by.id and not by.is_superuser:
+            raise Forbidden(f"recipe {id} is not yours")
+        return recipe
 
     def search(
         self,

@@ -4,25 +4,70 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.core.security import hash_password, verify_password
 from app.crud.base import CRUDBase
-from app.exceptions import Conflict
+from app.exceptions import Conflict, Forbidden
 from app.models.user import User
-from app.schemas.user import UserCreate, UserUpdate
+from app.schemas.user import UserCreate, UserSignup, UserUpdate, UserUpdateMe
 
 
 class CRUDUser(CRUDBase[User, UserCreate, UserUpdate]):
+    # Set from a `password` input, hashed, by create, update and set_password only.
+    protected = frozenset({"hashed_password"})
+
     def get_by_email(self, db: Session, *, email: str) -> User | None:
         return db.scalar(select(User).where(User.email == email.lower()))
 
-    def create(self, db: Session, *, obj_in: UserCreate | Mapping[str, Any]) -> User:
-        self._check_email_free(db, self._fields(obj_in, partial=True).get("email"))
-        return super().create(db, obj_in=obj_in)
+    def create(self, db: Session, *, obj_in: UserCreate | UserSignup | Mapping[str, Any]) -> User:
+        """`password` may be left out or None: the user then has no usable password."""
+        fields = self._dump(obj_in, partial=False)
+        # Hashed before the first query, so the slow hash holds no database lock.
+        hashed = self._hash(fields.pop("password", None))
+        self._check_email_free(db, fields.get("email"))
+        user = self.model(**self._writable_only(fields))
+        user.hashed_password = hashed
+        return self._add(db, user)
 
-    def update(self, db: Session, *, db_obj: User, obj_in: UserUpdate | Mapping[str, Any]) -> User:
-        email = self._fields(obj_in, partial=True).get("email")
+    def update(
+        self, db: Session, *, db_obj: User, obj_in: UserUpdate | UserUpdateMe | Mapping[str, Any]
+    ) -> User:
+        fields = self._dump(obj_in, partial=True)
+        hashed = self._hash(fields.pop("password", None))
+        email = fields.get("email")
         if email is not None and email.lower() != db_obj.email:
             self._check_email_free(db, email)
-        return super().update(db, db_obj=db_obj, obj_in=obj_in)
+        if hashed is not None:
+            db_obj.hashed_password = hashed
+        return super().update(db, db_obj=db_obj, obj_in=fields)
+
+    def set_password(self, db: Session, *, db_obj: User, password: str) -> User:
+        db_obj.hashed_password = hash_password(password)
+        self._commit(db)
+        return db_obj
+
+    def change_password(
+        self, db: Session, *, db_obj: User, current_password: str, new_password: str
+    ) -> User:
+        """Set a new password if `current_password` is the one stored; Forbidden if not."""
+        # As in authenticate: no transaction (and no SQLite write lock) across the hashing.
+        self._commit(db)
+        if not verify_password(current_password, db_obj.hashed_password):
+            raise Forbidden("the current password is wrong")
+        return self.set_password(db, db_obj=db_obj, password=new_password)
+
+    def authenticate(self, db: Session, *, email: str, password: str) -> User | None:
+        """The user with this email and password; None for a wrong password, an unknown
+        email or a user without a password alike, each after one full hash check."""
+        user = self.get_by_email(db, email=email)
+        # End the transaction before the slow check: on SQLite a POST's transaction
+        # holds the write lock, and other writers should not wait for a hash.
+        self._commit(db)
+        if not verify_password(password, user.hashed_password if user else None):
+            return None
+        return user
+
+    def _hash(self, password: str | None) -> str | None:
+        return None if password is None else hash_password(password)
 
     def _check_email_free(self, db: Session, email: str | None) -> None:
         # A clear message for the common case; the unique index still decides races.

@@ -1,7 +1,9 @@
 """The seed: the first superuser and a starter set of real recipes.
 
 Idempotent: each row is looked up before it is created, so running it again adds
-nothing.
+nothing. The superuser gets FIRST_SUPERUSER_PASSWORD when created, or later if they
+have no password yet (a database from before accounts); a password that is already
+set is left alone, so one changed through the API survives a restart.
 """
 
 import logging
@@ -61,9 +63,17 @@ def init_db(db: Session) -> int:
     if superuser is None:
         superuser = crud.user.create(
             db,
-            obj_in={"email": settings.FIRST_SUPERUSER, "first_name": "Admin", "is_superuser": True},
+            obj_in={
+                "email": settings.FIRST_SUPERUSER,
+                "password": settings.FIRST_SUPERUSER_PASSWORD,
+                "first_name": "Admin",
+                "is_superuser": True,
+            },
         )
         created += 1
+    elif superuser.hashed_password is None:
+        crud.user.set_password(db, db_obj=superuser, password=settings.FIRST_SUPERUSER_PASSWORD)
+        logger.info("seed: password of %s set from FIRST_SUPERUSER_PASSWORD", superuser.email)
     for fields in STARTER_RECIPES:
         if not _has_recipe(db, superuser, fields["url"]):
             crud.recipe.create(db, obj_in={**fields, "submitter_id": superuser.id})

@@ -229,7 +229,8 @@ class _Person:
     def row(self, email: str) -> dict[str, Any]:
         fields = UserCreate(email=email, first_name=self.first_name, surname=self.surname)
         # Lower-cased as User's validator would have done; bulk INSERT does not run it.
-        return fields.model_dump() | {
+        # No password: generated users cannot sign in until one is set for them.
+        return fields.model_dump(exclude={"password"}) | {
             "email": fields.email.lower(),
             "is_superuser": False,
             "created_at": self.created_at,
@@ -271,12 +272,15 @@ def _recipe_rows(
                 "label": label,
                 "source": source,
                 "url": url(slug(label), rng.randrange(1000, 1_000_000), created_at),
-                "submitter_id": rng.choices(submitter_ids, cum_weights=cum_weights)[0],
             }
         )
         # Never edited: an edit would have bumped the version, which the ORM sets to 1
         # on every INSERT (bulk ones too), whatever the row says.
-        yield fields.model_dump() | {"created_at": created_at, "updated_at": created_at}
+        yield fields.model_dump() | {
+            "submitter_id": rng.choices(submitter_ids, cum_weights=cum_weights)[0],
+            "created_at": created_at,
+            "updated_at": created_at,
+        }
 
 
 def _batches(rows: Iterator[T], size: int) -> Iterator[list[T]]:

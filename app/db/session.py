@@ -53,7 +53,8 @@ def make_engine(url: str | URL, *, pooled: bool = True) -> Engine:
     """
     url = make_url(url)
     is_sqlite = url.get_backend_name() == "sqlite"
-    options: dict[str, Any] = {}
+    # hide_parameters: errors and logs show the SQL, never the values (a password hash).
+    options: dict[str, Any] = {"hide_parameters": True}
     if pooled:
         options.update(
             pool_size=settings.DB_POOL_SIZE,

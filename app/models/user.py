@@ -13,6 +13,8 @@ if TYPE_CHECKING:
 # The longest address SMTP can deliver to (RFC 5321 path limit less the brackets).
 EMAIL_LENGTH = 254
 NAME_LENGTH = 100
+# An Argon2id hash in PHC format is about 100 characters; room for stronger parameters.
+HASHED_PASSWORD_LENGTH = 255
 
 
 class User(Base):
@@ -23,6 +25,9 @@ class User(Base):
     first_name: Mapped[str | None] = mapped_column(String(NAME_LENGTH))
     surname: Mapped[str | None] = mapped_column(String(NAME_LENGTH))
     is_superuser: Mapped[bool] = mapped_column(default=False)
+    # None: no usable password (users from before accounts, until one is set). Written
+    # only by crud.user (create, set_password); no schema has this field.
+    hashed_password: Mapped[str | None] = mapped_column(String(HASHED_PASSWORD_LENGTH))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # See Recipe.version.
     version: Mapped[int] = mapped_column(server_default="1")

@@ -37,14 +37,14 @@ _EXAMPLE: JsonDict = {
 
 
 class RecipeCreate(InputSchema):
-    """A new recipe, or (PUT) every field of an existing one."""
+    """A new recipe, or (PUT) every field of an existing one. Its submitter is whoever
+    signed in, so `submitter_id` is not an input."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{**_EXAMPLE, "submitter_id": 1}]})
+    model_config = ConfigDict(json_schema_extra={"examples": [_EXAMPLE]})
 
     label: Label
     source: Source
     url: RecipeUrl
-    submitter_id: Id
 
 
 class RecipeUpdate(UpdateSchema):
@@ -53,7 +53,6 @@ class RecipeUpdate(UpdateSchema):
     label: Label = OMITTED
     source: Source = OMITTED
     url: RecipeUrl = OMITTED
-    submitter_id: Id = OMITTED
 
 
 class RecipePublic(PublicSchema):

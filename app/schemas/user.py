@@ -1,9 +1,10 @@
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import ConfigDict, EmailStr, StringConstraints
+from pydantic import BaseModel, ConfigDict, EmailStr, StringConstraints
 from pydantic.config import JsonDict
 
+from app.core.config import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
 from app.models.user import EMAIL_LENGTH, NAME_LENGTH
 from app.schemas.base import (
     NO_CONTROL_CHARACTERS,
@@ -17,24 +18,77 @@ from app.schemas.base import (
 
 Email = Annotated[EmailStr, StringConstraints(max_length=EMAIL_LENGTH)]
 Name = Annotated[str, text(NAME_LENGTH), NO_CONTROL_CHARACTERS]
+# Taken as typed: no trimming, any characters.
+Password = Annotated[
+    str, StringConstraints(min_length=PASSWORD_MIN_LENGTH, max_length=PASSWORD_MAX_LENGTH)
+]
 
 _EXAMPLE: JsonDict = {"email": "ada@example.com", "first_name": "Ada", "surname": "Lovelace"}
+EXAMPLE_PASSWORD = "analytical engine"
 
 
-class UserCreate(InputSchema):
-    model_config = ConfigDict(json_schema_extra={"examples": [_EXAMPLE]})
+class UserSignup(InputSchema):
+    """A new account, created by its owner: never a superuser."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{**_EXAMPLE, "password": EXAMPLE_PASSWORD}]}
+    )
 
     email: Email
+    password: Password
     first_name: Name | None = None
     surname: Name | None = None
 
 
-class UserUpdate(UpdateSchema):
+class UserCreate(InputSchema):
+    """A new user, created by a superuser. Without a password they cannot sign in."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [_EXAMPLE, {**_EXAMPLE, "password": EXAMPLE_PASSWORD}]}
+    )
+
+    email: Email
+    password: Password | None = None
+    first_name: Name | None = None
+    surname: Name | None = None
+    is_superuser: bool = False
+
+
+class UserUpdateMe(UpdateSchema):
+    """Changes to one's own account."""
+
     model_config = ConfigDict(json_schema_extra={"examples": [{"surname": "King"}]})
 
     email: Email = OMITTED
     first_name: Name | None = None
     surname: Name | None = None
+
+
+class PasswordChange(InputSchema):
+    """A new password for one's own account, with the current one as proof."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"current_password": EXAMPLE_PASSWORD, "new_password": "difference engine"}
+            ]
+        }
+    )
+
+    # Only compared with the stored hash: any length, so a too-long one is just wrong.
+    current_password: Annotated[str, StringConstraints(max_length=PASSWORD_MAX_LENGTH)]
+    new_password: Password
+
+
+class UserUpdate(UserUpdateMe):
+    """Changes to any account, by a superuser: a new password, superuser or not."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"surname": "King"}, {"password": EXAMPLE_PASSWORD}]}
+    )
+
+    password: Password = OMITTED
+    is_superuser: bool = OMITTED
 
 
 class UserPublic(PublicSchema):
@@ -57,3 +111,14 @@ class UserPublic(PublicSchema):
     surname: str | None
     is_superuser: bool
     created_at: datetime
+
+
+class Token(BaseModel):
+    """An access token: send it as `Authorization: Bearer <access_token>`."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"access_token": "eyJhbGciOi...", "token_type": "bearer"}]}
+    )
+
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"

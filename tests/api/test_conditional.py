@@ -37,28 +37,30 @@ def _stored(db: Session, obj: Any, field: str) -> Any:
     return getattr(db.get(type(obj), obj.id), field)
 
 
-def test_read_and_create_carry_the_etag(client: TestClient, db: Session) -> None:
-    user = client.post("/api/v1/users", json={"email": "etag@example.com"})
+def test_read_and_create_carry_the_etag(superuser_client: TestClient, db: Session) -> None:
+    user = superuser_client.post("/api/v1/users", json={"email": "etag@example.com"})
     assert user.headers["etag"] == '"1"'
     recipe = make_recipe(db)
 
-    response = client.get(f"/api/v1/recipes/{recipe.id}")
+    response = superuser_client.get(f"/api/v1/recipes/{recipe.id}")
 
     assert response.headers["etag"] == '"1"'
 
 
-def test_each_change_gives_a_new_etag(client: TestClient, db: Session, resource: str) -> None:
+def test_each_change_gives_a_new_etag(
+    superuser_client: TestClient, db: Session, resource: str
+) -> None:
     obj = _make(db, resource)
     _, _, change, _ = RESOURCES[resource]
 
-    first = client.patch(_url(resource, obj), json=change, headers={"If-Match": '"1"'})
-    second = client.patch(_url(resource, obj), json={**change}, headers={"If-Match": "*"})
+    first = superuser_client.patch(_url(resource, obj), json=change, headers={"If-Match": '"1"'})
+    second = superuser_client.patch(_url(resource, obj), json={**change}, headers={"If-Match": "*"})
 
     assert first.status_code == 200, first.text
     assert first.headers["etag"] == '"2"'
     # Sending the same values again changes nothing, so the ETag stays.
     assert second.headers["etag"] == '"2"'
-    assert client.get(_url(resource, obj)).headers["etag"] == '"2"'
+    assert superuser_client.get(_url(resource, obj)).headers["etag"] == '"2"'
 
 
 @pytest.mark.parametrize(
@@ -66,18 +68,17 @@ def test_each_change_gives_a_new_etag(client: TestClient, db: Session, resource:
 )
 @pytest.mark.parametrize("method", ["PATCH", "PUT", "DELETE"])
 def test_stale_if_match_is_412_and_changes_nothing(
-    client: TestClient, db: Session, method: str, if_match: str
+    superuser_client: TestClient, db: Session, method: str, if_match: str
 ) -> None:
     recipe = make_recipe(db)
-    client.patch(f"/api/v1/recipes/{recipe.id}", json={"label": "Second version"})
+    superuser_client.patch(f"/api/v1/recipes/{recipe.id}", json={"label": "Second version"})
     body = {
         "label": "Lost update",
         "source": recipe.source,
         "url": recipe.url,
-        "submitter_id": recipe.submitter_id,
     }
 
-    response = client.request(
+    response = superuser_client.request(
         method,
         f"/api/v1/recipes/{recipe.id}",
         json=None if method == "DELETE" else body,
@@ -92,11 +93,13 @@ def test_stale_if_match_is_412_and_changes_nothing(
 
 
 @pytest.mark.parametrize("method", ["PATCH", "DELETE"])
-def test_stale_if_match_on_users_is_412(client: TestClient, db: Session, method: str) -> None:
+def test_stale_if_match_on_users_is_412(
+    superuser_client: TestClient, db: Session, method: str
+) -> None:
     user = make_user(db, surname="Before")
-    client.patch(f"/api/v1/users/{user.id}", json={"first_name": "Second"})
+    superuser_client.patch(f"/api/v1/users/{user.id}", json={"first_name": "Second"})
 
-    response = client.request(
+    response = superuser_client.request(
         method,
         f"/api/v1/users/{user.id}",
         json={"surname": "Lost"} if method == "PATCH" else None,
@@ -107,49 +110,56 @@ def test_stale_if_match_on_users_is_412(client: TestClient, db: Session, method:
     assert _stored(db, user, "surname") == "Before"
 
 
-def test_matching_if_match_applies(client: TestClient, db: Session, resource: str) -> None:
+def test_matching_if_match_applies(
+    superuser_client: TestClient, db: Session, resource: str
+) -> None:
     obj = _make(db, resource)
     _, _, change, field = RESOURCES[resource]
     url = _url(resource, obj)
 
-    etag = client.get(url).headers["etag"]
-    changed = client.patch(url, json=change, headers={"If-Match": f'"7", {etag}'})
-    deleted = client.delete(url, headers={"If-Match": changed.headers["etag"]})
+    etag = superuser_client.get(url).headers["etag"]
+    changed = superuser_client.patch(url, json=change, headers={"If-Match": f'"7", {etag}'})
+    deleted = superuser_client.delete(url, headers={"If-Match": changed.headers["etag"]})
 
     assert changed.status_code == 200, changed.text
     assert changed.json()[field] == change[field]
     assert deleted.status_code == 204
-    assert client.get(url).status_code == 404
+    assert superuser_client.get(url).status_code == 404
 
 
 def test_if_none_match_current_is_304_without_body(
-    client: TestClient, db: Session, resource: str
+    superuser_client: TestClient, db: Session, resource: str
 ) -> None:
     obj = _make(db, resource)
     url = _url(resource, obj)
 
     for header in ('"1"', 'W/"1"', '"9", "1"', "*"):
-        response = client.get(url, headers={"If-None-Match": header})
+        response = superuser_client.get(url, headers={"If-None-Match": header})
         assert response.status_code == 304, header
         assert response.content == b""
         assert response.headers["etag"] == '"1"'
 
 
-def test_if_none_match_stale_is_full_200(client: TestClient, db: Session, resource: str) -> None:
+def test_if_none_match_stale_is_full_200(
+    superuser_client: TestClient, db: Session, resource: str
+) -> None:
     obj = _make(db, resource)
     url = _url(resource, obj)
     _, _, change, _ = RESOURCES[resource]
-    client.patch(url, json=change)
+    superuser_client.patch(url, json=change)
 
-    response = client.get(url, headers={"If-None-Match": '"1"'})
+    response = superuser_client.get(url, headers={"If-None-Match": '"1"'})
 
     assert response.status_code == 200
     assert response.headers["etag"] == '"2"'
     assert response.json()["id"] == obj.id
 
 
-def test_if_none_match_on_a_missing_row_is_404(client: TestClient) -> None:
-    assert client.get("/api/v1/recipes/424242", headers={"If-None-Match": "*"}).status_code == 404
+def test_if_none_match_on_a_missing_row_is_404(superuser_client: TestClient) -> None:
+    assert (
+        superuser_client.get("/api/v1/recipes/424242", headers={"If-None-Match": "*"}).status_code
+        == 404
+    )
 
 
 ChangeBehindTheBack = Callable[[Session, Any], None]
@@ -172,15 +182,15 @@ def _delete_row(db: Session, obj: Any) -> None:
 
 @pytest.mark.parametrize("race", [_bump_version, _delete_row], ids=["changed", "deleted"])
 def test_losing_a_race_after_the_check_is_409(
-    client: TestClient, db: Session, race: ChangeBehindTheBack
+    superuser_client: TestClient, db: Session, race: ChangeBehindTheBack
 ) -> None:
     """The version check in the UPDATE itself catches a change made after If-Match passed."""
     recipe = make_recipe(db, label="Original")
     url = f"/api/v1/recipes/{recipe.id}"
-    assert client.get(url).status_code == 200  # loaded into the session at version 1
+    assert superuser_client.get(url).status_code == 200  # loaded into the session at version 1
     race(db, recipe)
 
-    response = client.patch(url, json={"label": "Overwrite"})
+    response = superuser_client.patch(url, json={"label": "Overwrite"})
 
     assert response.status_code == 409, response.text
     assert response.json() == {

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from app.models import Recipe
 from app.models.recipe import LABEL_LENGTH
-from tests.utils.factories import make_recipe, make_user, recipe_fields
+from tests.utils.factories import make_recipe, recipe_body
 
 API = "/api/v1/recipes"
 
@@ -18,11 +18,11 @@ API = "/api/v1/recipes"
     ["Pão de queijo 🧀", "🍕" * LABEL_LENGTH, "Crème brûlée", "麻婆豆腐", "שקשוקה"],
     ids=["emoji", "longest-in-emoji", "accents", "cjk", "rtl"],
 )
-def test_any_unicode_is_stored_exactly(client: TestClient, db: Session, label: str) -> None:
-    created = client.post(API, json=recipe_fields(make_user(db).id, label=label))
+def test_any_unicode_is_stored_exactly(user_client: TestClient, db: Session, label: str) -> None:
+    created = user_client.post(API, json=recipe_body(label=label))
 
     assert created.status_code == 201, created.text
-    assert client.get(f"{API}/{created.json()['id']}").json()["label"] == label
+    assert user_client.get(f"{API}/{created.json()['id']}").json()["label"] == label
     db.expire_all()
     stored = db.get(Recipe, created.json()["id"])
     assert stored is not None and stored.label == label
@@ -32,9 +32,9 @@ def test_any_unicode_is_stored_exactly(client: TestClient, db: Session, label: s
     "label", ["🍕" * (LABEL_LENGTH + 1), "x" * (LABEL_LENGTH + 1)], ids=["emoji", "ascii"]
 )
 def test_length_is_counted_in_characters_before_the_database(
-    client: TestClient, db: Session, label: str
+    user_client: TestClient, db: Session, label: str
 ) -> None:
-    response = client.post(API, json=recipe_fields(make_user(db).id, label=label))
+    response = user_client.post(API, json=recipe_body(label=label))
 
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"] == ["body", "label"]
@@ -42,8 +42,8 @@ def test_length_is_counted_in_characters_before_the_database(
 
 
 @pytest.mark.parametrize("field", ["label", "source"])
-def test_nul_is_refused_not_stored(client: TestClient, db: Session, field: str) -> None:
-    response = client.post(API, json=recipe_fields(make_user(db).id, **{field: "Bread\x00"}))
+def test_nul_is_refused_not_stored(user_client: TestClient, db: Session, field: str) -> None:
+    response = user_client.post(API, json=recipe_body(**{field: "Bread\x00"}))
 
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"] == ["body", field]
@@ -62,13 +62,13 @@ def test_nul_is_refused_not_stored(client: TestClient, db: Session, field: str) 
     ],
 )
 def test_search_ignores_case_in_any_script(
-    client: TestClient, db: Session, stored: str, keyword: str
+    user_client: TestClient, db: Session, stored: str, keyword: str
 ) -> None:
     match = make_recipe(db, label=stored)
     make_recipe(db, label="Something else entirely")
     make_recipe(db, label="100 rye loaves, snakeXcase")  # would match unescaped % or _
 
-    found = client.get(f"{API}/search", params={"keyword": keyword}).json()["items"]
+    found = user_client.get(f"{API}/search", params={"keyword": keyword}).json()["items"]
 
     assert [item["id"] for item in found] == [match.id]
 

@@ -6,8 +6,16 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
 
+from app import schemas
 from app.main import app
-from app.schemas import RecipeCreate, RecipePublic, RecipeUpdate, UserCreate, UserPublic, UserUpdate
+from app.schemas.base import InputSchema, PublicSchema
+
+# Every request and response schema the app exports, so a new one cannot be left out.
+BODY_SCHEMAS = [
+    schema
+    for schema in (getattr(schemas, name) for name in schemas.__all__)
+    if isinstance(schema, type) and issubclass(schema, InputSchema | PublicSchema | schemas.Token)
+]
 
 HTTP_METHODS = {"get", "post", "put", "patch", "delete"}
 
@@ -44,16 +52,58 @@ def test_every_operation_documents_its_error_statuses(
             assert "404" in statuses, where
         if "requestBody" in operation:
             assert {"413", "415"} <= statuses, where
+        if operation.get("security"):
+            assert "401" in statuses, where
         success = {s for s in statuses if s.startswith("2")}
         assert len(success) == 1, where
 
 
-@pytest.mark.parametrize(
-    "schema", [RecipeCreate, RecipeUpdate, RecipePublic, UserCreate, UserUpdate, UserPublic]
-)
+@pytest.mark.parametrize("schema", BODY_SCHEMAS, ids=lambda schema: schema.__name__)
 def test_schema_examples_are_valid(schema: type[BaseModel]) -> None:
     examples = schema.model_json_schema().get("examples")
 
     assert examples
     for example in examples:
         schema.model_validate(example)
+
+
+def test_no_schema_has_a_password_hash(client: TestClient) -> None:
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+
+    assert schemas
+    for name, schema in schemas.items():
+        assert "hashed_password" not in schema.get("properties", {}), name
+
+
+def test_no_response_carries_a_password(operations: list[tuple[str, str, dict[str, Any]]]) -> None:
+    with TestClient(app) as client:
+        schemas = client.get("/openapi.json").json()["components"]["schemas"]
+
+    def properties(schema: Any, seen: frozenset[str] = frozenset()) -> set[str]:
+        """Every property name anywhere inside `schema`, references followed once."""
+        if not isinstance(schema, dict):
+            return set()
+        if "$ref" in schema:
+            name = schema["$ref"].rsplit("/", 1)[-1]
+            return set() if name in seen else properties(schemas[name], seen | {name})
+        found = set(schema.get("properties", {}))
+        for value in schema.values():
+            for nested in value if isinstance(value, list) else [value]:
+                found |= properties(nested, seen)
+        for nested in schema.get("properties", {}).values():
+            found |= properties(nested, seen)
+        return found
+
+    for path, method, operation in operations:
+        for status, response in operation["responses"].items():
+            for content in response.get("content", {}).values():
+                names = properties(content["schema"])
+                assert not {n for n in names if "password" in n}, (method, path, status)
+
+
+def test_the_login_is_what_authorize_uses(client: TestClient) -> None:
+    schemes = client.get("/openapi.json").json()["components"]["securitySchemes"]
+
+    assert [s["flows"]["password"]["tokenUrl"] for s in schemes.values()] == [
+        "/api/v1/login/access-token"
+    ]

@@ -1,36 +1,40 @@
 from datetime import datetime
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from app.core.config import settings
-from app.models import Recipe
+from app.models import Recipe, User
 from app.schemas.base import MAX_LIMIT
-from tests.utils.factories import make_recipe, make_user, recipe_fields
+from tests.utils.auth import sign_in
+from tests.utils.factories import make_recipe, make_user, recipe_body, recipe_fields
 
 API = "/api/v1/recipes"
 
 
 def test_create_returns_201_with_location_of_the_stored_recipe(
-    client: TestClient, db: Session
+    user_client: TestClient, db: Session, normal_user: User
 ) -> None:
-    user = make_user(db)
-    body = recipe_fields(user.id, label="Chicken Vesuvio")
+    client = user_client
+    body = recipe_body(label="Chicken Vesuvio")
 
     response = client.post(API, json=body)
 
     assert response.status_code == 201
     created = response.json()
     assert {k: created[k] for k in body} == body
+    assert created["submitter_id"] == normal_user.id
     assert response.headers["location"].endswith(f"{API}/{created['id']}")
     assert client.get(response.headers["location"]).json() == created
     stored = db.get(Recipe, created["id"])
     assert stored is not None and stored.label == "Chicken Vesuvio"
 
 
-def test_timestamps_are_utc_and_round_trip(client: TestClient, db: Session) -> None:
-    created = client.post(API, json=recipe_fields(make_user(db).id)).json()
+def test_timestamps_are_utc_and_round_trip(user_client: TestClient) -> None:
+    client = user_client
+    created = client.post(API, json=recipe_body()).json()
 
     fetched = client.get(f"{API}/{created['id']}").json()
 
@@ -71,8 +75,11 @@ def test_list_uses_default_page_size(client: TestClient, db: Session) -> None:
     assert page["total"] == settings.DEFAULT_PAGE_SIZE + 1
 
 
-def test_patch_changes_only_the_fields_sent(client: TestClient, db: Session) -> None:
-    recipe = make_recipe(db, label="Old label", source="Old source")
+def test_patch_changes_only_the_fields_sent(
+    user_client: TestClient, db: Session, normal_user: User
+) -> None:
+    client = user_client
+    recipe = make_recipe(db, normal_user, label="Old label", source="Old source")
     before = client.get(f"{API}/{recipe.id}").json()
 
     response = client.patch(f"{API}/{recipe.id}", json={"label": "New label"})
@@ -86,30 +93,35 @@ def test_patch_changes_only_the_fields_sent(client: TestClient, db: Session) -> 
     assert after["updated_at"] > before["updated_at"]
 
 
-def test_put_replaces_every_field(client: TestClient, db: Session) -> None:
-    recipe = make_recipe(db)
-    other = make_user(db)
-    replacement = recipe_fields(other.id, label="Replaced", source="Elsewhere")
+def test_put_replaces_every_field_but_the_submitter(
+    user_client: TestClient, db: Session, normal_user: User
+) -> None:
+    client = user_client
+    recipe = make_recipe(db, normal_user)
+    replacement = recipe_body(label="Replaced", source="Elsewhere")
 
     response = client.put(f"{API}/{recipe.id}", json=replacement)
 
     assert response.status_code == 200
     assert {k: response.json()[k] for k in replacement} == replacement
+    assert response.json()["submitter_id"] == normal_user.id
 
 
-def test_put_requires_every_field(client: TestClient, db: Session) -> None:
-    recipe = make_recipe(db, label="Keep me")
+def test_put_requires_every_field(user_client: TestClient, db: Session, normal_user: User) -> None:
+    client = user_client
+    recipe = make_recipe(db, normal_user, label="Keep me")
 
     response = client.put(f"{API}/{recipe.id}", json={"label": "Only this"})
 
     assert response.status_code == 422
     missing = {error["loc"][-1] for error in response.json()["detail"]}
-    assert missing == {"source", "url", "submitter_id"}
+    assert missing == {"source", "url"}
     assert client.get(f"{API}/{recipe.id}").json()["label"] == "Keep me"
 
 
-def test_delete_is_204_then_404(client: TestClient, db: Session) -> None:
-    recipe = make_recipe(db)
+def test_delete_is_204_then_404(user_client: TestClient, db: Session, normal_user: User) -> None:
+    client = user_client
+    recipe = make_recipe(db, normal_user)
 
     assert client.delete(f"{API}/{recipe.id}").status_code == 204
     assert client.get(f"{API}/{recipe.id}").status_code == 404
@@ -180,3 +192,89 @@ def test_limit_above_page_size_bound_is_refused(client: TestClient) -> None:
 
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"] == ["query", "limit"]
+
+
+# Who may write.
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH"])
+def test_submitter_id_in_the_body_is_refused_naming_it(
+    user_client: TestClient, db: Session, normal_user: User, method: str
+) -> None:
+    other = make_user(db)
+    recipe = make_recipe(db, normal_user, label="Mine")
+    url = API if method == "POST" else f"{API}/{recipe.id}"
+    count = db.scalar(select(func.count()).select_from(Recipe))
+
+    response = user_client.request(method, url, json=recipe_body(submitter_id=other.id))
+
+    assert response.status_code == 422
+    assert [e["loc"] for e in response.json()["detail"]] == [["body", "submitter_id"]]
+    assert db.scalar(select(func.count()).select_from(Recipe)) == count
+    assert db.scalars(select(Recipe.submitter_id)).all() == [normal_user.id]
+
+
+@pytest.mark.parametrize("method", ["PUT", "PATCH", "DELETE"])
+def test_someone_elses_recipe_is_403_and_unchanged(
+    user_client: TestClient, db: Session, method: str
+) -> None:
+    recipe = make_recipe(db, make_user(db), label="Not yours")
+    before = user_client.get(f"{API}/{recipe.id}").json()
+
+    response = user_client.request(method, f"{API}/{recipe.id}", json=recipe_body())
+
+    assert response.status_code == 403
+    assert response.json() == {"detail": f"recipe {recipe.id} is not yours"}
+    assert user_client.get(f"{API}/{recipe.id}").json() == before
+
+
+@pytest.mark.parametrize("method", ["PUT", "PATCH", "DELETE"])
+def test_missing_recipe_is_404_for_a_signed_in_user(user_client: TestClient, method: str) -> None:
+    response = user_client.request(method, f"{API}/999999", json=recipe_body())
+
+    assert response.status_code == 404
+
+
+def test_a_superuser_may_change_and_delete_anyones_recipe(
+    superuser_client: TestClient, db: Session
+) -> None:
+    owner = make_user(db)
+    recipe = make_recipe(db, owner)
+    url = f"{API}/{recipe.id}"
+
+    patched = superuser_client.patch(url, json={"label": "Edited by an admin"})
+    replaced = superuser_client.put(url, json=recipe_body(label="Replaced by an admin"))
+    deleted = superuser_client.delete(url)
+
+    assert patched.status_code == replaced.status_code == 200
+    assert replaced.json()["submitter_id"] == owner.id
+    assert deleted.status_code == 204
+    assert superuser_client.get(url).status_code == 404
+
+
+def test_a_superusers_own_recipes_are_theirs(superuser_client: TestClient, superuser: User) -> None:
+    created = superuser_client.post(API, json=recipe_body())
+
+    assert created.status_code == 201
+    assert created.json()["submitter_id"] == superuser.id
+
+
+def test_reading_needs_no_sign_in(client: TestClient, db: Session) -> None:
+    recipe = make_recipe(db, label="Public bread")
+
+    assert client.get(API).status_code == 200
+    assert client.get(f"{API}/{recipe.id}").status_code == 200
+    found = client.get(f"{API}/search", params={"keyword": "public"})
+    assert [r["id"] for r in found.json()["items"]] == [recipe.id]
+    assert client.get(f"/api/v1/users/{recipe.submitter_id}/recipes").json()["total"] == 1
+
+
+def test_a_recipe_by_token_of_one_user_is_theirs(client: TestClient, db: Session) -> None:
+    first, second = make_user(db), make_user(db)
+
+    sign_in(client, first)
+    mine = client.post(API, json=recipe_body()).json()
+    sign_in(client, second)
+    theirs = client.post(API, json=recipe_body()).json()
+
+    assert (mine["submitter_id"], theirs["submitter_id"]) == (first.id, second.id)

@@ -9,11 +9,13 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from app import crud
+from app.core.security import hash_password, verify_password
 from app.exceptions import Conflict, InvalidReference, NotFound
 from app.models import Recipe, User
 from app.schemas import RecipeCreate, RecipeUpdate, UserUpdate
 from app.schemas.base import MAX_LIMIT, MAX_OFFSET
-from tests.utils.factories import make_recipe, make_user, recipe_fields
+from tests.utils.auth import sign_in
+from tests.utils.factories import make_recipe, make_user, recipe_body, recipe_fields, user_fields
 
 
 def test_get_returns_the_object_or_none(db: Session) -> None:
@@ -64,12 +66,13 @@ def test_count(db: Session) -> None:
 
 def test_create_from_schema_and_from_dict(db: Session) -> None:
     user = make_user(db)
-    schema = RecipeCreate.model_validate(recipe_fields(user.id, url="https://example.com"))
+    schema = RecipeCreate.model_validate(recipe_body(url="https://example.com"))
 
-    from_schema = crud.recipe.create(db, obj_in=schema)
+    from_schema = crud.recipe.create_with_submitter(db, obj_in=schema, submitter_id=user.id)
     from_dict = crud.recipe.create(db, obj_in=recipe_fields(user.id, label="From a dict"))
 
     assert from_schema.url == "https://example.com/"
+    assert from_schema.submitter_id == user.id
     assert from_dict.label == "From a dict"
     assert crud.recipe.count(db) == 2
 
@@ -181,9 +184,10 @@ def test_a_request_whose_commit_fails_gets_an_error_not_a_2xx(
 ) -> None:
     user = make_user(db)
     recipe = make_recipe(db, user, label="Unchanged")
+    sign_in(client, user)
     event.listen(db, "after_flush", _fail_after_flush)
     try:
-        created = client.post("/api/v1/recipes", json=recipe_fields(user.id))
+        created = client.post("/api/v1/recipes", json=recipe_body())
         patched = client.patch(f"/api/v1/recipes/{recipe.id}", json={"label": "Changed"})
         deleted = client.delete(f"/api/v1/recipes/{recipe.id}")
     finally:
@@ -193,3 +197,39 @@ def test_a_request_whose_commit_fails_gets_an_error_not_a_2xx(
     assert created.headers["retry-after"] == "1"
     db.expire_all()
     assert [r.label for r in db.scalars(select(Recipe))] == ["Unchanged"]
+
+
+@pytest.mark.parametrize("method", ["create", "update"])
+def test_a_password_hash_is_never_an_input(db: Session, method: str) -> None:
+    user = make_user(db)
+    fields = {"hashed_password": "$argon2id$v=19$m=1,t=1,p=1$c2FsdA$aGFzaA"}
+
+    with pytest.raises(ValueError, match="user has no writable field.*hashed_password"):
+        if method == "create":
+            crud.user.create(db, obj_in=user_fields() | fields)
+        else:
+            crud.user.update(db, db_obj=user, obj_in=fields)
+
+    db.expire_all()
+    assert db.scalars(select(User.hashed_password)).all() == [None]
+
+
+def test_passwords_are_stored_hashed_with_argon2id(db: Session) -> None:
+    user = crud.user.create(db, obj_in={**user_fields(), "password": "a long password"})
+
+    assert user.hashed_password is not None
+    assert "a long password" not in user.hashed_password
+    assert user.hashed_password.startswith("$argon2id$")
+    assert verify_password("a long password", user.hashed_password)
+    assert not verify_password("a long passwore", user.hashed_password)
+
+
+def test_the_hash_parameters_meet_owasps_minimum() -> None:
+    # OWASP Password Storage Cheat Sheet: Argon2id, at least 19 MiB and 2 iterations.
+    hashed = hash_password("anything at all")
+    variant, _version, parameters, _salt, _digest = hashed.removeprefix("$").split("$")
+    cost = dict(item.split("=") for item in parameters.split(","))
+
+    assert variant == "argon2id"
+    assert int(cost["m"]) >= 19 * 1024
+    assert int(cost["t"]) >= 2

@@ -25,12 +25,15 @@ class ServiceFailed(Exception):
 
 
 def app_env(**settings: str) -> dict[str, str]:
-    """The test's environment without any of the app's settings, plus `settings`."""
+    """The test's environment without any of the app's settings, plus `settings`.
+
+    ENVIRONMENT is local (default secrets accepted) unless `settings` says otherwise.
+    """
     names = {name.upper() for name in Settings.model_fields}
     env = {key: value for key, value in os.environ.items() if key.upper() not in names}
     env.pop("RELOAD", None)
     env["PYTHON"] = sys.executable
-    return env | settings
+    return env | {"ENVIRONMENT": "local"} | settings
 
 
 def free_port() -> int:

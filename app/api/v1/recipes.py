@@ -3,9 +3,18 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request, Response, status
 
 from app import crud
-from app.api.deps import SessionDep
+from app.api.deps import CurrentUser, SessionDep
 from app.api.preconditions import IfMatch, IfNoneMatch, check_if_match, check_if_none_match, etag
-from app.api.responses import CONFLICT, DATABASE, JSON_BODY, NOT_FOUND, NOT_MODIFIED, PRECONDITION
+from app.api.responses import (
+    CONFLICT,
+    DATABASE,
+    JSON_BODY,
+    NOT_FOUND,
+    NOT_MODIFIED,
+    PERMISSION,
+    PRECONDITION,
+    SIGNED_IN,
+)
 from app.api.v1.paging import Limit, Offset
 from app.core.config import settings
 from app.schemas import Page, RecipeCreate, RecipePublic, RecipeSearchResults, RecipeUpdate
@@ -52,30 +61,35 @@ def get_recipe(
     return RecipePublic.model_validate(recipe)
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, responses=JSON_BODY | CONFLICT)
+@router.post("", status_code=status.HTTP_201_CREATED, responses=SIGNED_IN | JSON_BODY | CONFLICT)
 def create_recipe(
-    db: SessionDep, recipe_in: RecipeCreate, request: Request, response: Response
+    db: SessionDep,
+    current_user: CurrentUser,
+    recipe_in: RecipeCreate,
+    request: Request,
+    response: Response,
 ) -> RecipePublic:
-    """Add a recipe; its URL is in the Location header."""
-    recipe = crud.recipe.create(db, obj_in=recipe_in)
+    """Add a recipe, submitted by the signed-in user; its URL is in the Location header."""
+    recipe = crud.recipe.create_with_submitter(db, obj_in=recipe_in, submitter_id=current_user.id)
     response.headers["Location"] = str(request.url_for("get_recipe", recipe_id=recipe.id))
     response.headers["ETag"] = etag(recipe)
     return RecipePublic.model_validate(recipe)
 
 
-WRITE_ONE = NOT_FOUND | JSON_BODY | CONFLICT | PRECONDITION
+WRITE_ONE = PERMISSION | NOT_FOUND | JSON_BODY | CONFLICT | PRECONDITION
 
 
 @router.patch("/{recipe_id}", responses=WRITE_ONE)
 def update_recipe(
     db: SessionDep,
+    current_user: CurrentUser,
     recipe_id: RecipeId,
     recipe_in: RecipeUpdate,
     response: Response,
     if_match: IfMatch = None,
 ) -> RecipePublic:
-    """Change some fields of a recipe; fields left out stay as they are."""
-    recipe = crud.recipe.get_or_raise(db, recipe_id)
+    """Change some fields of your recipe; fields left out stay as they are."""
+    recipe = crud.recipe.get_for_change(db, recipe_id, by=current_user)
     check_if_match(if_match, recipe, crud.recipe.name)
     recipe = crud.recipe.update(db, db_obj=recipe, obj_in=recipe_in)
     response.headers["ETag"] = etag(recipe)
@@ -85,13 +99,14 @@ def update_recipe(
 @router.put("/{recipe_id}", responses=WRITE_ONE)
 def replace_recipe(
     db: SessionDep,
+    current_user: CurrentUser,
     recipe_id: RecipeId,
     recipe_in: RecipeCreate,
     response: Response,
     if_match: IfMatch = None,
 ) -> RecipePublic:
-    """Replace every field of a recipe."""
-    recipe = crud.recipe.get_or_raise(db, recipe_id)
+    """Replace every field of your recipe (its submitter stays)."""
+    recipe = crud.recipe.get_for_change(db, recipe_id, by=current_user)
     check_if_match(if_match, recipe, crud.recipe.name)
     recipe = crud.recipe.update(db, db_obj=recipe, obj_in=recipe_in.model_dump())
     response.headers["ETag"] = etag(recipe)
@@ -101,9 +116,12 @@ def replace_recipe(
 @router.delete(
     "/{recipe_id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=NOT_FOUND | CONFLICT | PRECONDITION,
+    responses=PERMISSION | NOT_FOUND | CONFLICT | PRECONDITION,
 )
-def delete_recipe(db: SessionDep, recipe_id: RecipeId, if_match: IfMatch = None) -> None:
-    """Delete a recipe."""
-    check_if_match(if_match, crud.recipe.get_or_raise(db, recipe_id), crud.recipe.name)
-    crud.recipe.remove(db, id=recipe_id)
+def delete_recipe(
+    db: SessionDep, current_user: CurrentUser, recipe_id: RecipeId, if_match: IfMatch = None
+) -> None:
+    """Delete your recipe."""
+    recipe = crud.recipe.get_for_change(db, recipe_id, by=current_user)
+    check_if_match(if_match, recipe, crud.recipe.name)
+    crud.recipe.remove(db, id=recipe.id)

@@ -3,12 +3,31 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request, Response, status
 
 from app import crud
-from app.api.deps import SessionDep
+from app.api.deps import CurrentSuperuser, CurrentUser, SessionDep
 from app.api.preconditions import IfMatch, IfNoneMatch, check_if_match, check_if_none_match, etag
-from app.api.responses import CONFLICT, DATABASE, JSON_BODY, NOT_FOUND, NOT_MODIFIED, PRECONDITION
+from app.api.responses import (
+    CONFLICT,
+    DATABASE,
+    JSON_BODY,
+    NOT_FOUND,
+    NOT_MODIFIED,
+    PERMISSION,
+    PRECONDITION,
+    SIGNED_IN,
+)
 from app.api.v1.paging import Limit, Offset
 from app.core.config import settings
-from app.schemas import Page, RecipePublic, UserCreate, UserPublic, UserUpdate
+from app.models import User
+from app.schemas import (
+    Page,
+    PasswordChange,
+    RecipePublic,
+    UserCreate,
+    UserPublic,
+    UserSignup,
+    UserUpdate,
+    UserUpdateMe,
+)
 from app.schemas.base import MAX_ID
 
 router = APIRouter(prefix="/users", tags=["users"], responses=DATABASE)
@@ -16,46 +35,111 @@ router = APIRouter(prefix="/users", tags=["users"], responses=DATABASE)
 UserId = Annotated[int, Path(ge=1, le=MAX_ID, description="The user's id")]
 
 
-@router.get("")
-def list_users(
-    db: SessionDep, offset: Offset = 0, limit: Limit = settings.DEFAULT_PAGE_SIZE
-) -> Page[UserPublic]:
-    """List users, oldest first."""
-    items = crud.user.get_multi(db, offset=offset, limit=limit)
-    return Page[UserPublic].of(items, total=crud.user.count(db), offset=offset, limit=limit)
-
-
-@router.post("", status_code=status.HTTP_201_CREATED, responses=JSON_BODY | CONFLICT)
-def create_user(
-    db: SessionDep, user_in: UserCreate, request: Request, response: Response
-) -> UserPublic:
-    """Add a user; the email must not be taken. Its URL is in the Location header."""
-    user = crud.user.create(db, obj_in=user_in)
+def _created(user: User, request: Request, response: Response) -> UserPublic:
     response.headers["Location"] = str(request.url_for("get_user", user_id=user.id))
     response.headers["ETag"] = etag(user)
     return UserPublic.model_validate(user)
 
 
-@router.get("/{user_id}", responses=NOT_FOUND | NOT_MODIFIED)
-def get_user(
-    db: SessionDep, user_id: UserId, response: Response, if_none_match: IfNoneMatch = None
+@router.get("", responses=PERMISSION)
+def list_users(
+    db: SessionDep,
+    _superuser: CurrentSuperuser,
+    offset: Offset = 0,
+    limit: Limit = settings.DEFAULT_PAGE_SIZE,
+) -> Page[UserPublic]:
+    """List users, oldest first (superusers only)."""
+    items = crud.user.get_multi(db, offset=offset, limit=limit)
+    return Page[UserPublic].of(items, total=crud.user.count(db), offset=offset, limit=limit)
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, responses=PERMISSION | JSON_BODY | CONFLICT)
+def create_user(
+    db: SessionDep,
+    _superuser: CurrentSuperuser,
+    user_in: UserCreate,
+    request: Request,
+    response: Response,
 ) -> UserPublic:
-    """Fetch one user; its ETag is in the ETag header."""
+    """Add a user (superusers only); the email must not be taken. Its URL is in the
+    Location header."""
+    return _created(crud.user.create(db, obj_in=user_in), request, response)
+
+
+@router.post("/signup", status_code=status.HTTP_201_CREATED, responses=JSON_BODY | CONFLICT)
+def signup(db: SessionDep, user_in: UserSignup, request: Request, response: Response) -> UserPublic:
+    """Open an account (no sign-in needed); then get a token from /login/access-token."""
+    return _created(crud.user.create(db, obj_in=user_in), request, response)
+
+
+# Before /{user_id}, which would otherwise take "me" for an id.
+@router.get("/me", responses=SIGNED_IN | NOT_MODIFIED)
+def read_me(
+    current_user: CurrentUser, response: Response, if_none_match: IfNoneMatch = None
+) -> UserPublic:
+    """Your own account; its ETag is in the ETag header."""
+    check_if_none_match(if_none_match, current_user)
+    response.headers["ETag"] = etag(current_user)
+    return UserPublic.model_validate(current_user)
+
+
+@router.patch("/me", responses=SIGNED_IN | JSON_BODY | CONFLICT | PRECONDITION)
+def update_me(
+    db: SessionDep,
+    current_user: CurrentUser,
+    user_in: UserUpdateMe,
+    response: Response,
+    if_match: IfMatch = None,
+) -> UserPublic:
+    """Change some fields of your own account; fields left out stay as they are."""
+    check_if_match(if_match, current_user, crud.user.name)
+    user = crud.user.update(db, db_obj=current_user, obj_in=user_in)
+    response.headers["ETag"] = etag(user)
+    return UserPublic.model_validate(user)
+
+
+@router.patch(
+    "/me/password",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=SIGNED_IN | JSON_BODY | {403: PERMISSION[403] | {"description": "Wrong password"}},
+)
+def change_my_password(db: SessionDep, current_user: CurrentUser, body: PasswordChange) -> None:
+    """Change your password; the current one is needed too (403 if it is wrong).
+    Tokens already issued stay valid until they expire."""
+    crud.user.change_password(
+        db,
+        db_obj=current_user,
+        current_password=body.current_password,
+        new_password=body.new_password,
+    )
+
+
+@router.get("/{user_id}", responses=PERMISSION | NOT_FOUND | NOT_MODIFIED)
+def get_user(
+    db: SessionDep,
+    _superuser: CurrentSuperuser,
+    user_id: UserId,
+    response: Response,
+    if_none_match: IfNoneMatch = None,
+) -> UserPublic:
+    """Fetch one user (superusers only); its ETag is in the ETag header."""
     user = crud.user.get_or_raise(db, user_id)
     check_if_none_match(if_none_match, user)
     response.headers["ETag"] = etag(user)
     return UserPublic.model_validate(user)
 
 
-@router.patch("/{user_id}", responses=NOT_FOUND | JSON_BODY | CONFLICT | PRECONDITION)
+@router.patch("/{user_id}", responses=PERMISSION | NOT_FOUND | JSON_BODY | CONFLICT | PRECONDITION)
 def update_user(
     db: SessionDep,
+    _superuser: CurrentSuperuser,
     user_id: UserId,
     user_in: UserUpdate,
     response: Response,
     if_match: IfMatch = None,
 ) -> UserPublic:
-    """Change some fields of a user; fields left out stay as they are."""
+    """Change some fields of a user, password and superuser flag included (superusers
+    only); fields left out stay as they are."""
     user = crud.user.get_or_raise(db, user_id)
     check_if_match(if_match, user, crud.user.name)
     user = crud.user.update(db, db_obj=user, obj_in=user_in)
@@ -66,10 +150,12 @@ def update_user(
 @router.delete(
     "/{user_id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=NOT_FOUND | CONFLICT | PRECONDITION,
+    responses=PERMISSION | NOT_FOUND | CONFLICT | PRECONDITION,
 )
-def delete_user(db: SessionDep, user_id: UserId, if_match: IfMatch = None) -> None:
-    """Delete a user and, with them, every recipe they submitted."""
+def delete_user(
+    db: SessionDep, _superuser: CurrentSuperuser, user_id: UserId, if_match: IfMatch = None
+) -> None:
+    """Delete a user and, with them, every recipe they submitted (superusers only)."""
     check_if_match(if_match, crud.user.get_or_raise(db, user_id), crud.user.name)
     crud.user.remove(db, id=user_id)
 
