@@ -61,6 +61,7 @@ def test_racing_editors_never_lose_an_update(base_url: str) -> None:
     with ThreadPoolExecutor(EDITORS) as pool:
         statuses = sum(pool.map(edit, range(EDITORS)), Counter[int]())
 
+    print(f"racing editors: {dict(statuses)}")
     applied, refused = statuses[200], statuses[412] + statuses[409]
     assert applied + refused == EDITORS * EDITS_PER_EDITOR, statuses
     assert refused > 0, f"the editors never raced, so this proved nothing: {statuses}"
@@ -131,6 +132,8 @@ def test_killed_connections_fail_only_the_requests_in_flight(
                 future.result()
         log = (tmp_path / "server.log").read_text()
 
+    statuses = Counter(o.status for o in outcomes)
+    print(f"killed {killed} connection(s); {len(outcomes)} requests: {dict(statuses)}")
     assert killed >= 1, "the service held no connections to kill"
     failures = [o for o in outcomes if o.status != 200]
     assert len(failures) <= clients, f"{len(failures)} failures from {clients} clients"
