@@ -1,0 +1,154 @@
+"""The ceiling: the benchmark's request shapes served by a bare ASGI app over sqlite3.
+
+No framework, no ORM, no validation, no thread hops: one connection used straight
+from the event loop, rows turned into JSON or HTML by hand. It answers the same paths
+as the service with the same SQL, so the ratio service / ceiling is the price of
+everything the service adds. Run by bench/run.py:
+
+    BENCH_DB=bench/data/recipes-100000.db uvicorn bench.raw_app:app
+"""
+
+import html
+import json
+import os
+import sqlite3
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+from urllib.parse import parse_qs
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+COLUMNS = "id, label, source, url, submitter_id, created_at, updated_at, version"
+NEWEST_FIRST = "ORDER BY created_at DESC, id DESC"
+
+db = sqlite3.connect(os.environ["BENCH_DB"], isolation_level=None, check_same_thread=False)
+db.execute("PRAGMA journal_mode = WAL")
+db.execute("PRAGMA synchronous = NORMAL")
+db.execute("PRAGMA foreign_keys = ON")
+db.execute("PRAGMA busy_timeout = 30000")
+
+
+def _timestamp(value: str) -> str:
+    return value.replace(" ", "T") + "Z"
+
+
+def _recipe(row: tuple[Any, ...]) -> dict[str, Any]:
+    return {
+        "id": row[0],
+        "label": row[1],
+        "source": row[2],
+        "url": row[3],
+        "submitter_id": row[4],
+        "created_at": _timestamp(row[5]),
+        "updated_at": _timestamp(row[6]),
+    }
+
+
+def _json(status: int, body: object) -> tuple[int, bytes, bytes]:
+    return status, b"application/json", json.dumps(body).encode()
+
+
+def get_recipe(recipe_id: int) -> tuple[int, bytes, bytes]:
+    row = db.execute(f"SELECT {COLUMNS} FROM recipes WHERE id = ?", (recipe_id,)).fetchone()
+    if row is None:
+        return _json(404, {"detail": f"recipe {recipe_id} not found"})
+    return _json(200, _recipe(row))
+
+
+def list_recipes(query: dict[str, list[str]]) -> tuple[int, bytes, bytes]:
+    limit = int(query.get("limit", ["20"])[0])
+    rows = db.execute(f"SELECT {COLUMNS} FROM recipes {NEWEST_FIRST} LIMIT ?", (limit,))
+    return _json(200, {"items": [_recipe(row) for row in rows]})
+
+
+def like_search(query: dict[str, list[str]]) -> tuple[int, bytes, bytes]:
+    """The textbook search: a LIKE scan of every row (what full-text search replaces)."""
+    pattern = f"%{query['keyword'][0]}%"
+    limit = int(query.get("max_results", ["10"])[0])
+    rows = db.execute(
+        f"SELECT {COLUMNS} FROM recipes WHERE label LIKE ? OR source LIKE ? {NEWEST_FIRST} LIMIT ?",
+        (pattern, pattern, limit),
+    )
+    return _json(200, {"items": [_recipe(row) for row in rows]})
+
+
+def home(query: dict[str, list[str]]) -> tuple[int, bytes, bytes]:
+    page = int(query.get("page", ["1"])[0])
+    total = db.execute("SELECT count(*) FROM recipes").fetchone()[0]
+    rows = db.execute(
+        "SELECT r.label, r.url, r.source, r.created_at, u.first_name, u.surname "
+        "FROM recipes r JOIN users u ON u.id = r.submitter_id "
+        "ORDER BY r.created_at DESC, r.id DESC LIMIT 20 OFFSET ?",
+        ((page - 1) * 20,),
+    )
+    items = "".join(
+        f'<li><a href="{html.escape(url)}">{html.escape(label)}</a> {html.escape(source)} '
+        f"added by {html.escape(' '.join(filter(None, (first, last))))} "
+        f"<time>{created[:10]}</time></li>"
+        for label, url, source, created, first, last in rows
+    )
+    page_html = (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Recipes</title>'
+        f"</head><body><p>{total} recipes, newest first</p><ol>{items}</ol></body></html>"
+    )
+    return 200, b"text/html; charset=utf-8", page_html.encode()
+
+
+def create_recipe(body: bytes) -> tuple[int, bytes, bytes]:
+    fields = json.loads(body)
+    now = db.execute("SELECT strftime('%Y-%m-%d %H:%M:%f000', 'now')").fetchone()[0]
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        cursor = db.execute(
+            "INSERT INTO recipes (label, source, url, submitter_id, created_at, updated_at, "
+            "version) VALUES (?, ?, ?, 1, ?, ?, 1)",
+            (fields["label"], fields["source"], fields["url"], now, now),
+        )
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    row = db.execute(f"SELECT {COLUMNS} FROM recipes WHERE id = ?", (cursor.lastrowid,)).fetchone()
+    return _json(201, _recipe(row))
+
+
+def route(
+    method: str, path: str, query: dict[str, list[str]], body: bytes
+) -> tuple[int, bytes, bytes]:
+    if path == "/" and method == "GET":
+        return home(query)
+    if path == "/api/v1/recipes":
+        return create_recipe(body) if method == "POST" else list_recipes(query)
+    if path == "/raw/like-search":
+        return like_search(query)
+    prefix = "/api/v1/recipes/"
+    if path.startswith(prefix) and path[len(prefix) :].isdigit():
+        return get_recipe(int(path[len(prefix) :]))
+    return _json(404, {"detail": "not found"})
+
+
+async def app(scope: Scope, receive: Receive, send: Send) -> None:
+    if scope["type"] != "http":
+        return
+    body = b""
+    while True:
+        message = await receive()
+        body += message.get("body", b"")
+        if not message.get("more_body"):
+            break
+    query = parse_qs(scope["query_string"].decode())
+    status, content_type, payload = route(scope["method"], scope["path"], query, body)
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", content_type),
+                (b"content-length", str(len(payload)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": payload})

@@ -1,0 +1,479 @@
+"""The benchmark: the service against a raw ASGI + sqlite3 ceiling, on one SQLite file.
+
+    ./bench/run.sh [--recipes 100000] [--rounds 3] [--duration 10] [--quick]
+
+One uvicorn worker pinned to core 0, wrk pinned to core 1. After a warm-up, every
+round measures every endpoint on the service and on the ceiling (bench/raw_app.py),
+in alternating order, so both see the same machine. Then: the 256-client lock-up
+check, write latency with one and two workers, and how search and list latency grow
+from 1,000 to 100,000 recipes. Results go to bench/results/ (JSON, Markdown, PNG).
+"""
+
+import argparse
+import json
+import os
+import random
+import re
+import signal
+import sqlite3
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import closing, contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import requests
+
+BENCH = Path(__file__).resolve().parent
+PROJECT = BENCH.parent
+DATA = BENCH / "data"
+RESULTS = BENCH / "results"
+LUA = BENCH / "lua" / "requests.lua"
+SERVER_CORE, LOAD_CORE = "0", "1"
+CONNECTIONS = 16
+# Words the generated labels use often, and ones they use rarely or never.
+COMMON_WORDS = ["chicken", "soup", "garlic", "lemon", "bread", "curry", "salad", "pie"]
+RARE_WORDS = ["quince", "sumac", "kohlrabi", "za'atar", "yuzu", "sorrel", "nduja", "farro"]
+
+
+@dataclass
+class Server:
+    name: str
+    url: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU of the server process so far."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class Endpoint:
+    name: str
+    paths: Callable[["Context"], list[str]]
+    method: str = "GET"
+    # The ceiling's path list when it differs (the LIKE scan that search replaces).
+    raw_paths: Callable[["Context"], list[str]] | None = None
+
+
+@dataclass
+class Context:
+    recipes: int
+    max_id: int
+    token: str = ""
+    cursors: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Run:
+    endpoint: str
+    server: str
+    round: int
+    requests: int
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    cpu_us: float
+    non_2xx: int
+    socket_errors: int
+
+
+def _search_paths(words: list[str]) -> Callable[[Context], list[str]]:
+    def paths(_: Context) -> list[str]:
+        return [f"/api/v1/recipes/search?keyword={w}&max_results=10" for w in words]
+
+    return paths
+
+
+def _like_paths(words: list[str]) -> Callable[[Context], list[str]]:
+    def paths(_: Context) -> list[str]:
+        return [f"/raw/like-search?keyword={w}&max_results=10" for w in words]
+
+    return paths
+
+
+ENDPOINTS = [
+    Endpoint(
+        "get by id",
+        lambda c: [f"/api/v1/recipes/{random.randint(1, c.max_id)}" for _ in range(1000)],
+    ),
+    Endpoint("list page 1 (100)", lambda c: ["/api/v1/recipes?limit=100"]),
+    Endpoint("list page 1,000 (cursor)", lambda c: c.cursors),
+    Endpoint("search, common word", _search_paths(COMMON_WORDS)),
+    Endpoint("search, rare word", _search_paths(RARE_WORDS)),
+    Endpoint(
+        "search vs LIKE scan", _search_paths(COMMON_WORDS), raw_paths=_like_paths(COMMON_WORDS)
+    ),
+    Endpoint("home page", lambda c: [f"/?page={p}" for p in range(1, 6)]),
+    Endpoint("create", lambda c: ["/api/v1/recipes"], method="POST"),
+]
+
+
+def run(command: list[str], **env: str) -> None:
+    subprocess.run(command, cwd=PROJECT, env=os.environ | env, check=True)
+
+
+def database(recipes: int) -> Path:
+    """A migrated database holding `recipes` generated recipes, built once and kept."""
+    DATA.mkdir(exist_ok=True)
+    path = DATA / f"recipes-{recipes}.db"
+    if not path.exists():
+        building = DATA / "building.db"
+        _remove(building)
+        url = f"sqlite:///{building}"
+        run([sys.executable, "-m", "alembic", "upgrade", "head"], DATABASE_URL=url)
+        run(
+            [sys.executable, "-m", "app.cli", "seed", "--recipes", str(recipes), "--seed", "1"],
+            DATABASE_URL=url,
+        )
+        _copy(building, path)
+        _remove(building)
+    return path
+
+
+def working_copy(path: Path) -> Path:
+    """A copy the benchmark may write to (create adds rows), so every run starts alike."""
+    copy = DATA / "work.db"
+    _remove(copy)
+    _copy(path, copy)
+    return copy
+
+
+def _copy(source: Path, target: Path) -> None:
+    # SQLite's backup API: a consistent copy, whatever is still in the -wal file.
+    with closing(sqlite3.connect(source)) as src, closing(sqlite3.connect(target)) as dst:
+        src.backup(dst)
+
+
+def _remove(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+@contextmanager
+def serve(
+    name: str, module: str, db: Path, port: int, *, workers: int = 1, **env: str
+) -> Iterator[Server]:
+    log = DATA / f"{name}.log"
+    pin = ["taskset", "-c", SERVER_CORE] if workers == 1 else []
+    command = [
+        *pin, sys.executable, "-m", "uvicorn", module, "--port", str(port),
+        "--workers", str(workers), "--no-access-log", "--log-level", "warning",
+    ]  # fmt: skip
+    environment = os.environ | {
+        "DATABASE_URL": f"sqlite:///{db}",
+        "BENCH_DB": str(db),
+        "ENVIRONMENT": "local",
+        # One key for every worker: in local mode each process would make its own.
+        "SECRET_KEY": "bench-only key, long enough for HS256: 0123456789abcdef",
+        **env,
+    }
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            command, cwd=PROJECT, env=environment, stdout=output, stderr=subprocess.STDOUT
+        )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            for _ in range(200):
+                try:
+                    requests.get(url + "/api/v1/recipes/1", timeout=1)
+                    break
+                except requests.ConnectionError:
+                    time.sleep(0.1)
+            yield Server(name, url, process, log)
+        finally:
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=30)
+
+
+_LATENCY = re.compile(r"^\s+(50|99)(?:\.0+)?%\s+([\d.]+)(us|ms|s)\s*$", re.M)
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def wrk(
+    server: Server,
+    paths: list[str],
+    seconds: float,
+    *,
+    method: str,
+    token: str,
+    connections: int = CONNECTIONS,
+) -> dict[str, float]:
+    paths_file = DATA / "paths.txt"
+    paths_file.write_text("\n".join(paths) + "\n")
+    env = os.environ | {
+        "BENCH_PATHS": str(paths_file),
+        "BENCH_METHOD": method,
+        "BENCH_TOKEN": token,
+        "BENCH_SEED": str(random.randint(1, 1 << 30)),
+    }
+    command = [
+        "taskset", "-c", LOAD_CORE, "wrk", "-t1", f"-c{connections}", f"-d{seconds}s",
+        "--latency", "-s", str(LUA), server.url,
+    ]  # fmt: skip
+    cpu_before = server.cpu_seconds()
+    output = subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout
+    cpu = server.cpu_seconds() - cpu_before
+    latency = {q: float(v) * _UNITS[u] for q, v, u in _LATENCY.findall(output)}
+    requests_done = int(re.search(r"(\d+) requests in", output).group(1))  # type: ignore[union-attr]
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    socket = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
+    )
+    return {
+        "requests": requests_done,
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),  # type: ignore[union-attr]
+        "p50_ms": latency["50"],
+        "p99_ms": latency["99"],
+        "cpu_us": cpu / max(requests_done, 1) * 1e6,
+        "non_2xx": int(non_2xx.group(1)) if non_2xx else 0,
+        "socket_errors": sum(map(int, socket.groups())) if socket else 0,
+    }
+
+
+def sign_up(server: Server) -> str:
+    api = server.url + "/api/v1"
+    account = {
+        "email": f"bench{random.randint(1, 1 << 30)}@example.com",
+        "password": "bench password",
+    }
+    requests.post(f"{api}/users/signup", json=account, timeout=10).raise_for_status()
+    login = {"username": account["email"], "password": account["password"]}
+    token = requests.post(f"{api}/login/access-token", data=login, timeout=30)
+    token.raise_for_status()
+    return str(token.json()["access_token"])
+
+
+def deep_cursors(server: Server, pages: int) -> list[str]:
+    """Paths of list pages `pages` deep, found by following `next` links from page 1."""
+    path = "/api/v1/recipes?limit=100"
+    found = []
+    for page in range(1, pages + 10):
+        body = requests.get(server.url + path, timeout=30).json()
+        if page >= pages:
+            found.append(path)
+        if not body.get("next"):
+            break
+        path = body["next"].removeprefix(server.url)
+    return found
+
+
+def measure_rounds(
+    app: Server, raw: Server, context: Context, args: argparse.Namespace
+) -> list[Run]:
+    runs: list[Run] = []
+    endpoints = [e for e in ENDPOINTS if e.paths(context)]
+    for endpoint in endpoints:  # warm-up: caches, connections, the page cache
+        for server in (app, raw):
+            wrk(
+                server,
+                _paths(endpoint, server, context),
+                args.warmup,
+                method=endpoint.method,
+                token=context.token,
+            )
+    for number in range(1, args.rounds + 1):
+        for endpoint in endpoints:
+            # Alternate which goes first, so neither always meets a warmer machine.
+            order = (app, raw) if number % 2 else (raw, app)
+            for server in order:
+                result = wrk(
+                    server,
+                    _paths(endpoint, server, context),
+                    args.duration,
+                    method=endpoint.method,
+                    token=context.token,
+                )
+                runs.append(Run(endpoint.name, server.name, number, **result))  # type: ignore[arg-type]
+                print(
+                    f"round {number} {endpoint.name:28} {server.name:8} "
+                    f"{result['rps']:9.0f} req/s  p50 {result['p50_ms']:7.2f} ms  "
+                    f"p99 {result['p99_ms']:7.2f} ms",
+                    flush=True,
+                )
+    return runs
+
+
+def _paths(endpoint: Endpoint, server: Server, context: Context) -> list[str]:
+    if server.name == "ceiling" and endpoint.raw_paths is not None:
+        return endpoint.raw_paths(context)
+    return endpoint.paths(context)
+
+
+def lockup_check(db: Path, port: int, seconds: float) -> dict[str, object]:
+    """256 clients for `seconds` with the default pool and threads, then one request."""
+    with serve("lockup", "app.main:app", db, port) as app:
+        load = wrk(
+            app,
+            ["/api/v1/recipes?limit=20", "/api/v1/recipes/1"],
+            seconds,
+            method="GET",
+            token="",
+            connections=256,
+        )
+        started = time.monotonic()
+        status = requests.get(app.url + "/api/v1/recipes", timeout=30).status_code
+        single_ms = (time.monotonic() - started) * 1000
+        log = app.log.read_text()
+    timeouts = log.count("QueuePool limit") + log.count("TimeoutError")
+    return {
+        "load": load,
+        "single_status": status,
+        "single_ms": single_ms,
+        "pool_timeouts_logged": timeouts,
+    }
+
+
+def write_latency(db: Path, port: int, seconds: float, workers: int) -> dict[str, float]:
+    with serve(f"writes-{workers}", "app.main:app", working_copy(db), port, workers=workers) as app:
+        token = sign_up(app)
+        wrk(app, ["/api/v1/recipes"], 2, method="POST", token=token)
+        return wrk(app, ["/api/v1/recipes"], seconds, method="POST", token=token)
+
+
+def growth(port: int, seconds: float, sizes: list[int]) -> list[dict[str, float]]:
+    curve = []
+    for size in sizes:
+        with serve(f"growth-{size}", "app.main:app", database(size), port) as app:
+            row: dict[str, float] = {"recipes": size}
+            for name, paths in (
+                ("search", [f"/api/v1/recipes/search?keyword={w}" for w in COMMON_WORDS]),
+                ("list", ["/api/v1/recipes?limit=100"]),
+            ):
+                wrk(app, paths, 1, method="GET", token="")
+                result = wrk(app, paths, seconds, method="GET", token="")
+                row[f"{name}_p50_ms"] = result["p50_ms"]
+                row[f"{name}_rps"] = result["rps"]
+            curve.append(row)
+            print(f"growth {size:>7} recipes: {row}", flush=True)
+    return curve
+
+
+def summarise(runs: list[Run]) -> list[dict[str, object]]:
+    rows = []
+    for endpoint in dict.fromkeys(run.endpoint for run in runs):
+        mine = [r for r in runs if r.endpoint == endpoint and r.server == "service"]
+        ceiling = {r.round: r for r in runs if r.endpoint == endpoint and r.server == "ceiling"}
+        ratios = [r.rps / ceiling[r.round].rps for r in mine if ceiling[r.round].rps]
+        both = [*mine, *ceiling.values()]
+        rows.append({
+            "endpoint": endpoint,
+            "rps": statistics.median(r.rps for r in mine),
+            "p50_ms": statistics.median(r.p50_ms for r in mine),
+            "p99_ms": statistics.median(r.p99_ms for r in mine),
+            "cpu_us": statistics.median(r.cpu_us for r in mine),
+            "ceiling_rps": statistics.median(r.rps for r in ceiling.values()),
+            "ceiling_cpu_us": statistics.median(r.cpu_us for r in ceiling.values()),
+            "ratio": statistics.median(ratios),
+            "ratio_min": min(ratios),
+            "ratio_max": max(ratios),
+            "non_2xx": sum(r.non_2xx for r in both),
+            "socket_errors": sum(r.socket_errors for r in both),
+        })  # fmt: skip
+    return rows
+
+
+def markdown(summary: list[dict[str, object]]) -> str:
+    lines = [
+        "| Endpoint | req/s | p50 ms | p99 ms | CPU µs/req | ceiling req/s "
+        "| service / ceiling (min–max) |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for row in summary:
+        lines.append(
+            f"| {row['endpoint']} | {row['rps']:,.0f} | {row['p50_ms']:.2f} "
+            f"| {row['p99_ms']:.2f} | {row['cpu_us']:,.0f} | {row['ceiling_rps']:,.0f} | "
+            f"{row['ratio']:.1%} ({row['ratio_min']:.1%}–{row['ratio_max']:.1%}) |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def chart(summary: list[dict[str, object]], curve: list[dict[str, float]], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot
+
+    figure, (ratios, growth_axes) = pyplot.subplots(1, 2, figsize=(13, 5))
+    names = [str(row["endpoint"]) for row in summary]
+    values = [float(row["ratio"]) * 100 for row in summary]  # type: ignore[arg-type]
+    errors = [
+        [v - float(row["ratio_min"]) * 100 for v, row in zip(values, summary, strict=True)],  # type: ignore[arg-type]
+        [float(row["ratio_max"]) * 100 - v for v, row in zip(values, summary, strict=True)],  # type: ignore[arg-type]
+    ]
+    ratios.barh(names, values, xerr=errors, color="#c0562b")
+    ratios.invert_yaxis()
+    ratios.set_xlabel("service req/s as % of the raw ceiling (median, min–max over rounds)")
+    ratios.set_title("Throughput against the ceiling")
+    if curve:
+        sizes = [row["recipes"] for row in curve]
+        growth_axes.plot(sizes, [row["search_p50_ms"] for row in curve], marker="o", label="search")
+        growth_axes.plot(
+            sizes, [row["list_p50_ms"] for row in curve], marker="o", label="list of 100"
+        )
+        growth_axes.set_xscale("log")
+        growth_axes.set_xlabel("recipes in the database")
+        growth_axes.set_ylabel("p50 latency, ms")
+        growth_axes.set_title("Latency as the table grows")
+        growth_axes.legend()
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--recipes", type=int, default=100_000)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--duration", type=float, default=10, help="seconds per measurement")
+    parser.add_argument("--warmup", type=float, default=3, help="seconds per endpoint")
+    parser.add_argument(
+        "--quick", action="store_true", help="a smoke run: 1 round of 2 s, small growth curve"
+    )
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.rounds, args.duration, args.warmup = 1, 2, 1
+    # The benchmark's servers are local and short-lived: the default secrets will do.
+    os.environ.setdefault("ENVIRONMENT", "local")
+    RESULTS.mkdir(exist_ok=True)
+    random.seed(1)
+    seeded = database(args.recipes)
+    db = working_copy(seeded)
+
+    with (
+        serve("service", "app.main:app", db, 8101) as app,
+        serve("ceiling", "bench.raw_app:app", db, 8102) as raw,
+    ):
+        context = Context(recipes=args.recipes, max_id=args.recipes, token=sign_up(app))
+        context.cursors = deep_cursors(app, 1000) if args.recipes >= 100_000 else []
+        runs = measure_rounds(app, raw, context, args)
+    summary = summarise(runs)
+    lockup = lockup_check(working_copy(seeded), 8103, args.duration)
+    writes = {workers: write_latency(seeded, 8104, args.duration, workers) for workers in (1, 2)}
+    sizes = [1_000, 10_000] if args.quick else [1_000, 10_000, 100_000]
+    curve = growth(8105, args.duration, sizes)
+
+    results = {
+        "machine": {"cpus": os.cpu_count(), "server_core": SERVER_CORE, "load_core": LOAD_CORE},
+        "settings": vars(args),
+        "runs": [asdict(run) for run in runs],
+        "summary": summary,
+        "lockup": lockup,
+        "writes": writes,
+        "growth": curve,
+    }
+    (RESULTS / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    (RESULTS / "results.md").write_text(markdown(summary))
+    chart(summary, curve, RESULTS / "chart.png")
+    print(markdown(summary))
+    print(f"lock-up check: {json.dumps(lockup)}")
+    print(f"writes: {json.dumps(writes)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
