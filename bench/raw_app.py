@@ -8,11 +8,13 @@ everything the service adds. Run by bench/run.py:
     BENCH_DB=bench/data/recipes-100000.db uvicorn bench.raw_app:app
 """
 
+import base64
 import html
 import json
 import os
 import sqlite3
 from collections.abc import Awaitable, Callable, MutableMapping
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -60,7 +62,38 @@ def get_recipe(recipe_id: int) -> tuple[int, bytes, bytes]:
 
 def list_recipes(query: dict[str, list[str]]) -> tuple[int, bytes, bytes]:
     limit = int(query.get("limit", ["20"])[0])
-    rows = db.execute(f"SELECT {COLUMNS} FROM recipes {NEWEST_FIRST} LIMIT ?", (limit,))
+    if "cursor" not in query:
+        rows = db.execute(f"SELECT {COLUMNS} FROM recipes {NEWEST_FIRST} LIMIT ?", (limit,))
+        return _json(200, {"items": [_recipe(row) for row in rows]})
+    created_at, recipe_id = _position(query["cursor"][0])
+    rows = db.execute(
+        f"SELECT {COLUMNS} FROM recipes WHERE (created_at, id) < (?, ?) {NEWEST_FIRST} LIMIT ?",
+        (created_at, recipe_id, limit),
+    )
+    return _json(200, {"items": [_recipe(row) for row in rows]})
+
+
+def _position(cursor: str) -> tuple[str, int]:
+    """The (created_at, id) a service cursor points after: its JSON, less the signature
+    (not checked: the ceiling does the least it can)."""
+    raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))[:-16]
+    created_at, recipe_id = json.loads(raw)[3]
+    moment = datetime.fromisoformat(created_at).astimezone(UTC)
+    return moment.strftime("%Y-%m-%d %H:%M:%S.%f"), recipe_id
+
+
+def search(query: dict[str, list[str]]) -> tuple[int, bytes, bytes]:
+    """Full-text search on the service's FTS5 table, best match first."""
+    words = query["keyword"][0].split()
+    match = " ".join(f'"{word}"*' for word in words)
+    limit = int(query.get("max_results", ["10"])[0])
+    rows = db.execute(
+        f"SELECT {', '.join(f'r.{c.strip()}' for c in COLUMNS.split(','))} "
+        "FROM recipes_fts JOIN recipes r ON r.id = recipes_fts.rowid "
+        "WHERE recipes_fts MATCH ? "
+        "ORDER BY bm25(recipes_fts, 10.0, 1.0), r.created_at DESC, r.id DESC LIMIT ?",
+        (match, limit),
+    )
     return _json(200, {"items": [_recipe(row) for row in rows]})
 
 
@@ -124,6 +157,8 @@ def route(
         return create_recipe(body) if method == "POST" else list_recipes(query)
     if path == "/raw/like-search":
         return like_search(query)
+    if path == "/api/v1/recipes/search":
+        return search(query)
     prefix = "/api/v1/recipes/"
     if path.startswith(prefix) and path[len(prefix) :].isdigit():
         return get_recipe(int(path[len(prefix) :]))

@@ -36,7 +36,7 @@ SERVER_CORE, LOAD_CORE = "0", "1"
 CONNECTIONS = 16
 # Words the generated labels use often, and ones they use rarely or never.
 COMMON_WORDS = ["chicken", "soup", "garlic", "lemon", "bread", "curry", "salad", "pie"]
-RARE_WORDS = ["quince", "sumac", "kohlrabi", "za'atar", "yuzu", "sorrel", "nduja", "farro"]
+RARE_WORDS = ["quince", "sumac", "kohlrabi", "tahini", "yuzu", "sorrel", "nduja", "farro"]
 
 
 @dataclass
