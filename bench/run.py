@@ -34,9 +34,9 @@ RESULTS = BENCH / "results"
 LUA = BENCH / "lua" / "requests.lua"
 SERVER_CORE, LOAD_CORE = "0", "1"
 CONNECTIONS = 16
-# Words the generated labels use often, and ones they use rarely or never.
-COMMON_WORDS = ["chicken", "soup", "garlic", "lemon", "bread", "curry", "salad", "pie"]
-RARE_WORDS = ["quince", "sumac", "kohlrabi", "tahini", "yuzu", "sorrel", "nduja", "farro"]
+WORDS_PER_KIND = 8
+# Joining words: no one searches for them (and MariaDB's full-text index skips them).
+STOPWORDS = {"and", "with", "the", "for", "from"}
 
 
 @dataclass
@@ -67,6 +67,21 @@ class Context:
     max_id: int
     token: str = ""
     cursors: list[str] = field(default_factory=list)
+    # Words in many labels, and words in a few dozen (found in the data, see vocabulary).
+    common: list[str] = field(default_factory=list)
+    rare: list[str] = field(default_factory=list)
+
+
+def vocabulary(db: Path) -> tuple[list[str], list[str]]:
+    """The label words most recipes share, and words in 10 to 100 recipes."""
+    counts: dict[str, int] = {}
+    with closing(sqlite3.connect(db)) as connection:
+        for (label,) in connection.execute("SELECT label FROM recipes"):
+            for word in {w.lower() for w in re.findall(r"[^\W\d_]{3,}", label)} - STOPWORDS:
+                counts[word] = counts.get(word, 0) + 1
+    ranked = sorted(counts, key=lambda word: (-counts[word], word))
+    rare = [word for word in ranked if 10 <= counts[word] <= 100] or ranked[::-1]
+    return ranked[:WORDS_PER_KIND], rare[:WORDS_PER_KIND]
 
 
 @dataclass
@@ -83,16 +98,11 @@ class Run:
     socket_errors: int
 
 
-def _search_paths(words: list[str]) -> Callable[[Context], list[str]]:
-    def paths(_: Context) -> list[str]:
-        return [f"/api/v1/recipes/search?keyword={w}&max_results=10" for w in words]
-
-    return paths
-
-
-def _like_paths(words: list[str]) -> Callable[[Context], list[str]]:
-    def paths(_: Context) -> list[str]:
-        return [f"/raw/like-search?keyword={w}&max_results=10" for w in words]
+def _search_paths(
+    kind: str, path: str = "/api/v1/recipes/search"
+) -> Callable[[Context], list[str]]:
+    def paths(context: Context) -> list[str]:
+        return [f"{path}?keyword={w}&max_results=10" for w in getattr(context, kind)]
 
     return paths
 
@@ -104,10 +114,12 @@ ENDPOINTS = [
     ),
     Endpoint("list page 1 (100)", lambda c: ["/api/v1/recipes?limit=100"]),
     Endpoint("list page 1,000 (cursor)", lambda c: c.cursors),
-    Endpoint("search, common word", _search_paths(COMMON_WORDS)),
-    Endpoint("search, rare word", _search_paths(RARE_WORDS)),
+    Endpoint("search, common word", _search_paths("common")),
+    Endpoint("search, rare word", _search_paths("rare")),
     Endpoint(
-        "search vs LIKE scan", _search_paths(COMMON_WORDS), raw_paths=_like_paths(COMMON_WORDS)
+        "search vs LIKE scan",
+        _search_paths("common"),
+        raw_paths=_search_paths("common", "/raw/like-search"),
     ),
     Endpoint("home page", lambda c: [f"/?page={p}" for p in range(1, 6)]),
     Endpoint("create", lambda c: ["/api/v1/recipes"], method="POST"),
@@ -339,10 +351,12 @@ def write_latency(db: Path, port: int, seconds: float, workers: int) -> dict[str
 def growth(port: int, seconds: float, sizes: list[int]) -> list[dict[str, float]]:
     curve = []
     for size in sizes:
-        with serve(f"growth-{size}", "app.main:app", database(size), port) as app:
+        db = database(size)
+        common, _ = vocabulary(db)
+        with serve(f"growth-{size}", "app.main:app", db, port) as app:
             row: dict[str, float] = {"recipes": size}
             for name, paths in (
-                ("search", [f"/api/v1/recipes/search?keyword={w}" for w in COMMON_WORDS]),
+                ("search", [f"/api/v1/recipes/search?keyword={w}" for w in common]),
                 ("list", ["/api/v1/recipes?limit=100"]),
             ):
                 wrk(app, paths, 1, method="GET", token="")
@@ -448,7 +462,8 @@ def main(argv: list[str] | None = None) -> int:
         serve("service", "app.main:app", db, 8101) as app,
         serve("ceiling", "bench.raw_app:app", db, 8102) as raw,
     ):
-        context = Context(recipes=args.recipes, max_id=args.recipes, token=sign_up(app))
+        common, rare = vocabulary(db)
+        context = Context(args.recipes, args.recipes, sign_up(app), common=common, rare=rare)
         context.cursors = deep_cursors(app, 1000) if args.recipes >= 100_000 else []
         runs = measure_rounds(app, raw, context, args)
     summary = summarise(runs)
