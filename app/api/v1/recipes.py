@@ -39,13 +39,18 @@ def list_recipes(
 def search_recipes(
     db: SessionDep,
     keyword: Annotated[
-        Keyword, Query(description="Text to look for in label and source, any case")
+        Keyword,
+        Query(
+            description="Words to look for in label and source: each must begin a word "
+            "there, in any case (and accents, except on PostgreSQL without unaccent); "
+            "anything but letters and digits is ignored, and a keyword without a word is 422"
+        ),
     ],
     max_results: Annotated[
         int, Query(ge=1, le=settings.MAX_SEARCH_RESULTS, description="How many matches at most")
     ] = settings.DEFAULT_SEARCH_RESULTS,
 ) -> RecipeSearchResults:
-    """Find recipes whose label or source contains a keyword, newest first."""
+    """Find recipes matching every word of a keyword, best match first, then newest."""
     items = crud.recipe.search(db, keyword=keyword, limit=max_results)
     return RecipeSearchResults(items=[RecipePublic.model_validate(item) for item in items])
 
