@@ -5,7 +5,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.interfaces import ORMOption
 
-from app.crud.base import CRUDBase
+from app.crud.base import AFTER, BEFORE, EQUAL, CRUDBase
 from app.crud.fulltext import matching
 from app.exceptions import Forbidden, InvalidReference
 from app.models.recipe import Recipe
@@ -14,6 +14,15 @@ from app.schemas.recipe import RecipeCreate, RecipeUpdate, search_words
 
 
 class CRUDRecipe(CRUDBase[Recipe, RecipeCreate, RecipeUpdate]):
+    sortable = ("created_at", "updated_at", "label", "source", "id")
+    default_sort = "-created_at"
+    filters = {
+        "submitter_id": ("submitter_id", EQUAL),
+        "source": ("source", EQUAL),
+        "created_after": ("created_at", AFTER),
+        "created_before": ("created_at", BEFORE),
+    }
+
     def create(self, db: Session, *, obj_in: RecipeCreate | Mapping[str, Any]) -> Recipe:
         self._check_submitter(db, obj_in)
         return super().create(db, obj_in=obj_in)

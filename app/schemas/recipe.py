@@ -3,7 +3,15 @@ import unicodedata
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, HttpUrl, PlainSerializer
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    PlainSerializer,
+)
 from pydantic.config import JsonDict
 
 from app.models.recipe import LABEL_LENGTH, SOURCE_LENGTH, URL_LENGTH
@@ -96,6 +104,20 @@ class RecipePublic(PublicSchema):
     submitter_id: Id
     created_at: datetime
     updated_at: datetime
+
+
+class RecipeFilters(BaseModel):
+    """Filters of a list of recipes (query parameters); those left out do not apply."""
+
+    source: Source | None = Field(None, description="Exactly this source")
+    created_after: AwareDatetime | None = Field(
+        None, description="Created after this instant (with its offset, e.g. Z)"
+    )
+    created_before: AwareDatetime | None = Field(None, description="Created before this instant")
+
+
+class RecipeListFilters(RecipeFilters):
+    submitter_id: Id | None = Field(None, description="Submitted by this user")
 
 
 class RecipeSearchResults(BaseModel):
