@@ -13,7 +13,7 @@ from alembic.util import CommandError
 from sqlalchemy import Connection, text
 
 from app.core.config import settings
-from app.db.base import Base
+from app.db.base import Base, include_name
 from app.db.locks import LockTimeout, exclusive
 from app.db.session import make_engine
 
@@ -65,6 +65,7 @@ def _run(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=include_name,
     )
     with _sqlite_foreign_keys_off(connection), context.begin_transaction():
         context.run_migrations()

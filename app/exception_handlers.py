@@ -10,6 +10,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from app.exceptions import (
     Conflict,
     Forbidden,
+    InvalidParameter,
     InvalidReference,
     NotAuthenticated,
     NotFound,
@@ -62,6 +63,12 @@ async def invalid_reference(_request: Request, exc: Exception) -> JSONResponse:
     return _error(status.HTTP_422_UNPROCESSABLE_CONTENT, detail)
 
 
+async def invalid_parameter(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, InvalidParameter)
+    detail = [{"type": "invalid_parameter", "loc": ["query", exc.field], "msg": exc.detail}]
+    return _error(status.HTTP_422_UNPROCESSABLE_CONTENT, detail)
+
+
 async def integrity_error(_request: Request, exc: Exception) -> JSONResponse:
     # Checks in the data layer catch the usual cases with a precise message; this is
     # what is left: two requests racing for the same unique value or a deleted row.
@@ -86,6 +93,7 @@ def register(app: FastAPI) -> None:
     app.add_exception_handler(Forbidden, forbidden)
     app.add_exception_handler(Conflict, conflict)
     app.add_exception_handler(InvalidReference, invalid_reference)
+    app.add_exception_handler(InvalidParameter, invalid_parameter)
     app.add_exception_handler(PreconditionFailed, precondition_failed)
     app.add_exception_handler(NotModified, not_modified)
     app.add_exception_handler(IntegrityError, integrity_error)

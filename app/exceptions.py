@@ -38,6 +38,15 @@ class InvalidReference(AppError):
         self.field = field
 
 
+class InvalidParameter(AppError):
+    """A query parameter the data layer cannot use, e.g. an unknown sort column or a
+    tampered cursor (422, naming the parameter)."""
+
+    def __init__(self, field: str, detail: str) -> None:
+        super().__init__(detail)
+        self.field = field
+
+
 class PreconditionFailed(AppError):
     """The client's If-Match names a version that is no longer the stored one (412)."""
 

@@ -11,14 +11,14 @@ from collections.abc import Iterator
 import pytest
 from alembic import command
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
+from sqlalchemy import Engine, delete
 from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session
 
 from app.api.deps import get_db
 from app.db.session import make_engine
 from app.main import app
-from app.models import User
+from app.models import Recipe, User
 from tests.utils.auth import sign_in
 from tests.utils.databases import (
     ENGINES,
@@ -118,11 +118,16 @@ def engine(server: Server) -> Iterator[Engine]:
 
 
 @pytest.fixture
-def db(engine: Engine) -> Iterator[Session]:
+def db(request: pytest.FixtureRequest, engine: Engine) -> Iterator[Session]:
     """A session inside a transaction that is rolled back after the test.
 
-    The code under test may commit: each commit only releases a SAVEPOINT.
+    The code under test may commit: each commit only releases a SAVEPOINT. Tests marked
+    `committed` get a session whose commits are real, and every row is deleted after
+    them: MariaDB's FULLTEXT index only sees committed rows, even in its own transaction.
     """
+    if request.node.get_closest_marker("committed") is not None:
+        yield from _committed_session(engine)
+        return
     with engine.connect() as connection:
         transaction = connection.begin()
         session = Session(
@@ -136,6 +141,18 @@ def db(engine: Engine) -> Iterator[Session]:
         finally:
             session.close()
             transaction.rollback()
+
+
+def _committed_session(engine: Engine) -> Iterator[Session]:
+    session = Session(bind=engine, autoflush=False, expire_on_commit=False)
+    try:
+        yield session
+    finally:
+        session.rollback()
+        session.execute(delete(Recipe))
+        session.execute(delete(User))
+        session.commit()
+        session.close()
 
 
 @pytest.fixture

@@ -142,6 +142,7 @@ def soup_and_breads(db: Session) -> None:
         make_recipe(db, cook, label=label, source="Test Kitchen")
 
 
+@pytest.mark.committed
 @pytest.mark.usefixtures("soup_and_breads")
 def test_search_shows_only_the_matches(client: TestClient, db: Session) -> None:
     page = get_page(client, q="bread")
@@ -152,6 +153,7 @@ def test_search_shows_only_the_matches(client: TestClient, db: Session) -> None:
     assert page.find("p", class_="summary").text == "2 recipes matching “bread”"
 
 
+@pytest.mark.committed
 def test_search_matches_the_source(client: TestClient, db: Session) -> None:
     make_recipe(db, label="Pain de mie", source="The Bread Bible")
     make_recipe(db, label="Pho", source="Serious Eats")
@@ -218,6 +220,7 @@ def test_pages_walk_through_every_recipe_once(client: TestClient, db: Session) -
     assert len(set(shown)) == len(shown) == PAGE_SIZE * 2 + 1
 
 
+@pytest.mark.committed
 def test_pages_of_a_search_keep_the_query(client: TestClient, db: Session) -> None:
     cook = make_user(db)
     for n in range(PAGE_SIZE + 1):
@@ -258,6 +261,7 @@ def test_page_beyond_the_last_is_empty(client: TestClient, db: Session) -> None:
     assert link(page, "next") is None
 
 
+@pytest.mark.committed
 @pytest.mark.parametrize("q", ["", "bread"], ids=["list", "search"])
 def test_page_beyond_the_last_says_where_the_recipes_are(
     client: TestClient, db: Session, q: str

@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.core.config import PROJECT_DIR
-from app.db.base import Base, Recipe
+from app.db.base import Base, Recipe, include_name
 from app.db.session import make_engine
 from app.db.types import utcnow
 from tests.utils.databases import Server, as_setting
@@ -95,7 +95,8 @@ def test_models_match_migrations(connection: Connection) -> None:
     _upgrade(connection)
 
     context = MigrationContext.configure(
-        connection, opts={"compare_type": True, "compare_server_default": True}
+        connection,
+        opts={"compare_type": True, "compare_server_default": True, "include_name": include_name},
     )
     assert compare_metadata(context, Base.metadata) == []
 
@@ -187,7 +188,9 @@ def test_offline_sql_builds_the_same_schema_on_postgresql(
     connection.exec_driver_sql(result.stdout)
     connection.commit()
 
-    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    context = MigrationContext.configure(
+        connection, opts={"compare_type": True, "include_name": include_name}
+    )
     assert compare_metadata(context, Base.metadata) == []
     assert set(context.get_current_heads()) == set(SCRIPT.get_heads())
 

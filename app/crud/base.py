@@ -5,15 +5,18 @@ that returns has been committed, and one whose commit fails raises (after rollin
 back) instead of returning. Routes never commit.
 """
 
-from collections.abc import Mapping, Sequence
+import operator
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, Select, func, inspect, select
+from sqlalchemy import ColumnElement, Select, and_, func, inspect, literal, or_, select, tuple_
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.orm.interfaces import ORMOption
 
+from app.crud.listing import Position, Sort
 from app.db.base_class import Base
 from app.exceptions import Conflict, NotFound
 from app.schemas.base import MAX_LIMIT, MAX_OFFSET
@@ -22,10 +25,33 @@ ModelT = TypeVar("ModelT", bound=Base)
 CreateT = TypeVar("CreateT", bound=BaseModel)
 UpdateT = TypeVar("UpdateT", bound=BaseModel)
 
+Compare = Callable[[Any, Any], ColumnElement[bool]]
+# Comparisons a filter may declare.
+EQUAL: Compare = operator.eq
+AFTER: Compare = operator.gt
+BEFORE: Compare = operator.lt
+
+
+@dataclass(frozen=True)
+class Window(Generic[ModelT]):
+    """One page of a list, with where the pages before and after it start (None at the
+    ends)."""
+
+    items: Sequence[ModelT]
+    next: Position | None
+    prev: Position | None
+
 
 class CRUDBase(Generic[ModelT, CreateT, UpdateT]):
     # Columns that no input may set: a subclass writes them itself (e.g. a password hash).
     protected: frozenset[str] = frozenset()
+    # What lists may be sorted by (non-null columns: keyset pages compare their values),
+    # and the order when none is asked for. The primary key always ends the order.
+    sortable: tuple[str, ...] = ("id",)
+    default_sort: str = "id"
+    # Filters lists accept: name -> (column, comparison), e.g. "created_after":
+    # ("created_at", AFTER). A filter given None is not applied.
+    filters: Mapping[str, tuple[str, Compare]] = {}
 
     def __init__(self, model: type[ModelT], *, order_by: Sequence[ColumnElement[Any]] = ()) -> None:
         """`order_by`: the order of every list, the primary key by default. End it with a
@@ -34,6 +60,11 @@ class CRUDBase(Generic[ModelT, CreateT, UpdateT]):
         mapper = inspect(model)
         self.name = model.__name__.lower()
         self.order_by = tuple(order_by) or tuple(mapper.primary_key)
+        (primary_key,) = mapper.primary_key
+        self._tie_break: str = primary_key.name
+        for name in self.sortable:
+            if mapper.columns[name].nullable:
+                raise TypeError(f"{self.name}.{name} is nullable and cannot be sortable")
         # The primary key and the version column are the database's and the ORM's own.
         self._writable = {
             attr.key
@@ -65,6 +96,64 @@ class CRUDBase(Generic[ModelT, CreateT, UpdateT]):
     def count(self, db: Session) -> int:
         return self._count(db, select(self.model))
 
+    def sort(self, spec: str | None = None) -> Sort:
+        """The order `spec` asks for (`-created_at,label`), checked against `sortable`."""
+        return Sort.parse(
+            self.default_sort if spec is None else spec,
+            sortable=self.sortable,
+            tie_break=self._tie_break,
+        )
+
+    def get_window(
+        self,
+        db: Session,
+        *,
+        sort: Sort,
+        filters: Mapping[str, Any] | None = None,
+        after: Position | None = None,
+        offset: int = 0,
+        limit: int = 100,
+        options: Sequence[ORMOption] = (),
+    ) -> Window[ModelT]:
+        """A page of the rows matching `filters`, in `sort` order, starting after the
+        position `after` (or, if it is `backwards`, ending before it) and `offset` rows.
+
+        With a position this is an index range read: no row before the page is read.
+        """
+        statement = self._filtered(select(self.model), filters or {})
+        columns = [(self.model.__table__.c[name], desc) for name, desc in sort.keys]
+        backwards = after is not None and after.backwards
+        if after is not None:
+            statement = statement.where(self._beyond(columns, after.values, backwards))
+        order = [col.desc() if desc != backwards else col.asc() for col, desc in columns]
+        statement = statement.options(*options).order_by(*order).offset(offset)
+        self._check_bounds(offset, limit)
+        rows = list(db.scalars(statement.limit(limit + 1)).all())
+        more = len(rows) > limit
+        rows = rows[:limit]
+        if backwards:
+            rows.reverse()
+        if not rows:
+            return Window(rows, next=None, prev=None)
+        # Going forwards, a page after this one exists if more rows came back, and one
+        # before it if this one was reached from somewhere; backwards, the reverse.
+        has_next = True if backwards else more
+        has_prev = more if backwards else (after is not None or offset > 0)
+        return Window(
+            rows,
+            next=self._position(rows[-1], sort) if has_next else None,
+            prev=Position(self._position(rows[0], sort).values, backwards=True)
+            if has_prev
+            else None,
+        )
+
+    def count_filtered(self, db: Session, filters: Mapping[str, Any]) -> int:
+        return self._count(db, self._filtered(select(self.model), filters))
+
+    def sort_types(self, sort: Sort) -> list[type]:
+        """The Python type of each of the sort's columns (to read a cursor back)."""
+        return [self.model.__table__.c[name].type.python_type for name, _ in sort.keys]
+
     def create(self, db: Session, *, obj_in: CreateT | Mapping[str, Any]) -> ModelT:
         return self._add(db, self.model(**self._fields(obj_in, partial=False)))
 
@@ -92,13 +181,64 @@ class CRUDBase(Generic[ModelT, CreateT, UpdateT]):
         limit: int,
         options: Sequence[ORMOption] = (),
     ) -> Sequence[ModelT]:
+        self._check_bounds(offset, limit)
+        statement = statement.options(*options).order_by(*self.order_by)
+        return db.scalars(statement.offset(offset).limit(limit)).all()
+
+    @staticmethod
+    def _check_bounds(offset: int, limit: int) -> None:
         # The API checks these too; this keeps every other caller inside the same bounds.
         if not 0 <= offset <= MAX_OFFSET:
             raise ValueError(f"offset must be between 0 and {MAX_OFFSET}, not {offset}")
         if not 1 <= limit <= MAX_LIMIT:
             raise ValueError(f"limit must be between 1 and {MAX_LIMIT}, not {limit}")
-        statement = statement.options(*options).order_by(*self.order_by)
-        return db.scalars(statement.offset(offset).limit(limit)).all()
+
+    def _filtered(self, statement: Select[Any], filters: Mapping[str, Any]) -> Select[Any]:
+        unknown = sorted(filters.keys() - self.filters.keys())
+        if unknown:
+            raise ValueError(f"{self.name} has no filter(s): {', '.join(unknown)}")
+        for name, value in filters.items():
+            if value is not None:
+                column, compare = self.filters[name]
+                statement = statement.where(compare(self.model.__table__.c[column], value))
+        return statement
+
+    @staticmethod
+    def _beyond(
+        columns: Sequence[tuple[ColumnElement[Any], bool]], values: Sequence[Any], backwards: bool
+    ) -> ColumnElement[bool]:
+        """Rows after `values` in the order of `columns` (before them, `backwards`)."""
+        bound: list[ColumnElement[Any]] = [
+            literal(value, type_=col.type) for (col, _), value in zip(columns, values, strict=True)
+        ]
+
+        def after(
+            col: ColumnElement[Any], desc: bool, value: ColumnElement[Any]
+        ) -> ColumnElement[bool]:
+            return col < value if desc != backwards else col > value
+
+        first, first_desc = columns[0]
+        # Repeats the first column's bound on its own: an index range on it, which
+        # MariaDB's optimizer does not derive from a row comparison.
+        lead = first <= bound[0] if first_desc != backwards else first >= bound[0]
+        if len({desc for _, desc in columns}) == 1:
+            # One direction: a row-value comparison, one range on a composite index.
+            rows = tuple_(*(col for col, _ in columns))
+            desc = columns[0][1]
+            beyond = rows < tuple_(*bound) if desc != backwards else rows > tuple_(*bound)
+            return and_(lead, beyond)
+        # Mixed directions: (a after x) or (a = x and b after y) or ...
+        alternatives = [
+            and_(
+                *(col == value for (col, _), value in zip(columns[:i], bound[:i], strict=True)),
+                after(columns[i][0], columns[i][1], bound[i]),
+            )
+            for i in range(len(columns))
+        ]
+        return and_(lead, or_(*alternatives))
+
+    def _position(self, row: ModelT, sort: Sort) -> Position:
+        return Position(tuple(getattr(row, name) for name, _ in sort.keys))
 
     def _count(self, db: Session, statement: Select[ModelT]) -> int:
         counted = statement.with_only_columns(func.count(), maintain_column_froms=True)

@@ -1,24 +1,28 @@
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.interfaces import ORMOption
 
-from app.crud.base import CRUDBase
+from app.crud.base import AFTER, BEFORE, EQUAL, CRUDBase
+from app.crud.fulltext import matching
 from app.exceptions import Forbidden, InvalidReference
 from app.models.recipe import Recipe
 from app.models.user import User
-from app.schemas.recipe import RecipeCreate, RecipeUpdate
-
-
-def _contains(keyword: str) -> str:
-    """A LIKE pattern matching `keyword` anywhere, its wildcards taken literally."""
-    escaped = keyword.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
+from app.schemas.recipe import RecipeCreate, RecipeUpdate, search_words
 
 
 class CRUDRecipe(CRUDBase[Recipe, RecipeCreate, RecipeUpdate]):
+    sortable = ("created_at", "updated_at", "label", "source", "id")
+    default_sort = "-created_at"
+    filters = {
+        "submitter_id": ("submitter_id", EQUAL),
+        "source": ("source", EQUAL),
+        "created_after": ("created_at", AFTER),
+        "created_before": ("created_at", BEFORE),
+    }
+
     def create(self, db: Session, *, obj_in: RecipeCreate | Mapping[str, Any]) -> Recipe:
         self._check_submitter(db, obj_in)
         return super().create(db, obj_in=obj_in)
@@ -51,14 +55,16 @@ class CRUDRecipe(CRUDBase[Recipe, RecipeCreate, RecipeUpdate]):
         offset: int = 0,
         options: Sequence[ORMOption] = (),
     ) -> Sequence[Recipe]:
-        """Recipes whose label or source contains `keyword`, ignoring case, in list order.
-
-        The database filters every row, so a match is found wherever it is stored.
-        """
-        return self._page(db, self._search(keyword), offset=offset, limit=limit, options=options)
+        """Recipes matching every word of `keyword` (see app/crud/fulltext.py), best
+        match first, then in list order; none for a keyword without a word."""
+        statement = self._search(db, keyword)
+        if statement is None:
+            return []
+        return self._page(db, statement, offset=offset, limit=limit, options=options)
 
     def count_search(self, db: Session, *, keyword: str) -> int:
-        return self._count(db, self._search(keyword))
+        statement = self._search(db, keyword)
+        return 0 if statement is None else self._count(db, statement)
 
     def get_multi_by_submitter(
         self, db: Session, *, submitter_id: int, offset: int = 0, limit: int = 100
@@ -68,14 +74,9 @@ class CRUDRecipe(CRUDBase[Recipe, RecipeCreate, RecipeUpdate]):
     def count_by_submitter(self, db: Session, *, submitter_id: int) -> int:
         return self._count(db, self._by_submitter(submitter_id))
 
-    def _search(self, keyword: str) -> Select[Recipe]:
-        pattern = _contains(keyword)
-        return select(Recipe).where(
-            or_(
-                Recipe.label.ilike(pattern, escape="\\"),
-                Recipe.source.ilike(pattern, escape="\\"),
-            )
-        )
+    def _search(self, db: Session, keyword: str) -> Select[Recipe] | None:
+        words = search_words(keyword)
+        return matching(db, select(Recipe), words) if words else None
 
     def _by_submitter(self, submitter_id: int) -> Select[Recipe]:
         return select(Recipe).where(Recipe.submitter_id == submitter_id)

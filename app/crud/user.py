@@ -5,7 +5,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.core.security import hash_password, verify_password
-from app.crud.base import CRUDBase
+from app.crud.base import EQUAL, CRUDBase
 from app.exceptions import Conflict, Forbidden
 from app.models.user import User
 from app.schemas.user import UserCreate, UserSignup, UserUpdate, UserUpdateMe
@@ -14,6 +14,9 @@ from app.schemas.user import UserCreate, UserSignup, UserUpdate, UserUpdateMe
 class CRUDUser(CRUDBase[User, UserCreate, UserUpdate]):
     # Set from a `password` input, hashed, by create, update and set_password only.
     protected = frozenset({"hashed_password"})
+    sortable = ("id", "email", "created_at")
+    default_sort = "id"
+    filters = {"is_superuser": ("is_superuser", EQUAL)}
 
     def get_by_email(self, db: Session, *, email: str) -> User | None:
         return db.scalar(select(User).where(User.email == email.lower()))

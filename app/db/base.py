@@ -7,4 +7,14 @@ app.db.base_class and the models directly.
 from app.db.base_class import Base
 from app.models import Recipe, User
 
-__all__ = ["Base", "Recipe", "User"]
+__all__ = ["Base", "Recipe", "User", "include_name"]
+
+# Full-text search objects (migration 0004) are per-engine DDL the models cannot
+# describe: an FTS5 table and its shadow tables, GIN and FULLTEXT indexes.
+_FULL_TEXT_PREFIXES = ("recipes_fts", "ix_recipes_fts")
+
+
+def include_name(name: str | None, type_: str, _parent_names: object) -> bool:
+    """Alembic's `include_name`: autogenerate (and `alembic check`) compare everything
+    but the full-text objects."""
+    return not (type_ in ("table", "index") and (name or "").startswith(_FULL_TEXT_PREFIXES))

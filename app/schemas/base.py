@@ -58,17 +58,43 @@ ItemT = TypeVar("ItemT")
 
 
 class Page(BaseModel, Generic[ItemT]):
-    """One page of a list, with the total across all pages."""
+    """One page of a list, with links to the pages before and after it."""
 
     items: list[ItemT]
-    total: int = Field(examples=[42])
+    total: int | None = Field(
+        description="Items across all pages; null unless include_total=true", examples=[42]
+    )
     offset: int = Field(examples=[0])
     limit: int = Field(examples=[20])
+    next: str | None = Field(
+        description="The next page (null on the last), also in the Link header",
+        examples=["/api/v1/recipes?limit=20&cursor=WyJyZWNpcGUiLCItY3JlYXRl..."],
+    )
+    prev: str | None = Field(
+        description="The previous page (null on the first), also in the Link header",
+        examples=[None],
+    )
 
     @classmethod
-    def of(cls, items: Sequence[object], *, total: int, offset: int, limit: int) -> Self:
+    def of(
+        cls,
+        items: Sequence[object],
+        *,
+        total: int | None,
+        offset: int,
+        limit: int,
+        next: str | None = None,
+        prev: str | None = None,
+    ) -> Self:
         """A page built from ORM objects."""
-        fields = {"items": items, "total": total, "offset": offset, "limit": limit}
+        fields = {
+            "items": items,
+            "total": total,
+            "offset": offset,
+            "limit": limit,
+            "next": next,
+            "prev": prev,
+        }
         return cls.model_validate(fields, from_attributes=True)
 
 

@@ -1,7 +1,17 @@
+import re
+import unicodedata
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, HttpUrl, PlainSerializer
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    PlainSerializer,
+)
 from pydantic.config import JsonDict
 
 from app.models.recipe import LABEL_LENGTH, SOURCE_LENGTH, URL_LENGTH
@@ -17,7 +27,24 @@ from app.schemas.base import (
 
 Label = Annotated[str, text(LABEL_LENGTH), NO_CONTROL_CHARACTERS]
 Source = Annotated[str, text(SOURCE_LENGTH), NO_CONTROL_CHARACTERS]
-Keyword = Annotated[str, text(100), NO_CONTROL_CHARACTERS]
+_WORD = re.compile(r"[^\W_]+")
+
+
+def search_words(text: str) -> list[str]:
+    """The words of `text` (runs of letters and digits in any script), lower-case, each
+    once, in order: what a search looks for. Everything else is dropped."""
+    # NFC first: "e" + a combining accent is one letter, not a word break.
+    words = _WORD.findall(unicodedata.normalize("NFC", text))
+    return list(dict.fromkeys(word.lower() for word in words))
+
+
+def _has_a_word(keyword: str) -> str:
+    if not search_words(keyword):
+        raise ValueError("must contain a word (letters or digits) to search for")
+    return keyword
+
+
+Keyword = Annotated[str, text(100), NO_CONTROL_CHARACTERS, AfterValidator(_has_a_word)]
 
 
 def _fits_column(url: HttpUrl) -> HttpUrl:
@@ -79,7 +106,21 @@ class RecipePublic(PublicSchema):
     updated_at: datetime
 
 
+class RecipeFilters(BaseModel):
+    """Filters of a list of recipes (query parameters); those left out do not apply."""
+
+    source: Source | None = Field(None, description="Exactly this source")
+    created_after: AwareDatetime | None = Field(
+        None, description="Created after this instant (with its offset, e.g. Z)"
+    )
+    created_before: AwareDatetime | None = Field(None, description="Created before this instant")
+
+
+class RecipeListFilters(RecipeFilters):
+    submitter_id: Id | None = Field(None, description="Submitted by this user")
+
+
 class RecipeSearchResults(BaseModel):
-    """Recipes whose label or source contains the keyword, newest first."""
+    """Recipes matching every word of the keyword, best match first, then newest."""
 
     items: list[RecipePublic]

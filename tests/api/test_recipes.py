@@ -54,14 +54,15 @@ def test_list_is_newest_first_with_total_and_stable_pages(client: TestClient, db
     user = make_user(db)
     ids = [make_recipe(db, user).id for _ in range(7)]
 
-    first = client.get(API, params={"limit": 3}).json()
+    first = client.get(API, params={"limit": 3, "include_total": True}).json()
     second = client.get(API, params={"offset": 3, "limit": 3}).json()
     third = client.get(API, params={"offset": 6, "limit": 3}).json()
 
     assert first["total"] == 7 and (first["offset"], first["limit"]) == (0, 3)
     paged = [r["id"] for page in (first, second, third) for r in page["items"]]
     assert paged == sorted(ids, reverse=True)
-    assert client.get(API, params={"limit": 3}).json() == first
+    assert second["total"] is None
+    assert client.get(API, params={"limit": 3, "include_total": True}).json() == first
 
 
 def test_list_uses_default_page_size(client: TestClient, db: Session) -> None:
@@ -69,7 +70,7 @@ def test_list_uses_default_page_size(client: TestClient, db: Session) -> None:
     for _ in range(settings.DEFAULT_PAGE_SIZE + 1):
         make_recipe(db, user)
 
-    page = client.get(API).json()
+    page = client.get(API, params={"include_total": "true"}).json()
 
     assert len(page["items"]) == settings.DEFAULT_PAGE_SIZE == page["limit"]
     assert page["total"] == settings.DEFAULT_PAGE_SIZE + 1
@@ -128,6 +129,7 @@ def test_delete_is_204_then_404(user_client: TestClient, db: Session, normal_use
     assert client.delete(f"{API}/{recipe.id}").status_code == 404
 
 
+@pytest.mark.committed
 def test_search_is_case_insensitive_over_label_and_source(client: TestClient, db: Session) -> None:
     user = make_user(db)
     by_label = make_recipe(db, user, label="Chicken Vesuvio", source="Serious Eats")
@@ -137,21 +139,24 @@ def test_search_is_case_insensitive_over_label_and_source(client: TestClient, db
     response = client.get(f"{API}/search", params={"keyword": "chICKen"})
 
     assert response.status_code == 200
-    assert [r["id"] for r in response.json()["items"]] == [by_source.id, by_label.id]
+    # Which comes first is the engine's ranking (tests/api/test_search.py).
+    assert sorted(r["id"] for r in response.json()["items"]) == [by_label.id, by_source.id]
 
 
-def test_search_takes_wildcards_literally(client: TestClient, db: Session) -> None:
+@pytest.mark.committed
+def test_search_looks_for_words_and_drops_punctuation(client: TestClient, db: Session) -> None:
     user = make_user(db)
     percent = make_recipe(db, user, label="100% rye bread")
     make_recipe(db, user, label="Rye crackers")
 
-    found = client.get(f"{API}/search", params={"keyword": "0% r"}).json()["items"]
-    underscore = client.get(f"{API}/search", params={"keyword": "_"}).json()["items"]
+    found = client.get(f"{API}/search", params={"keyword": "100% r"}).json()["items"]
+    underscore = client.get(f"{API}/search", params={"keyword": "_"})
 
     assert [r["id"] for r in found] == [percent.id]
-    assert underscore == []
+    assert underscore.status_code == 422
 
 
+@pytest.mark.committed
 def test_search_finds_a_match_behind_thousands_of_other_rows(
     client: TestClient, db: Session
 ) -> None:
@@ -168,6 +173,7 @@ def test_search_finds_a_match_behind_thousands_of_other_rows(
     assert [r["id"] for r in response.json()["items"]] == [match.id]
 
 
+@pytest.mark.committed
 def test_search_returns_at_most_max_results_newest_first(client: TestClient, db: Session) -> None:
     user = make_user(db)
     ids = [make_recipe(db, user, label=f"Soup {n}").id for n in range(5)]
@@ -259,6 +265,7 @@ def test_a_superusers_own_recipes_are_theirs(superuser_client: TestClient, super
     assert created.json()["submitter_id"] == superuser.id
 
 
+@pytest.mark.committed
 def test_reading_needs_no_sign_in(client: TestClient, db: Session) -> None:
     recipe = make_recipe(db, label="Public bread")
 
@@ -266,7 +273,8 @@ def test_reading_needs_no_sign_in(client: TestClient, db: Session) -> None:
     assert client.get(f"{API}/{recipe.id}").status_code == 200
     found = client.get(f"{API}/search", params={"keyword": "public"})
     assert [r["id"] for r in found.json()["items"]] == [recipe.id]
-    assert client.get(f"/api/v1/users/{recipe.submitter_id}/recipes").json()["total"] == 1
+    theirs = client.get(f"/api/v1/users/{recipe.submitter_id}/recipes").json()["items"]
+    assert [r["id"] for r in theirs] == [recipe.id]
 
 
 def test_a_recipe_by_token_of_one_user_is_theirs(client: TestClient, db: Session) -> None:

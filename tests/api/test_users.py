@@ -122,7 +122,7 @@ def test_list_users_oldest_first(
 ) -> None:
     ids = [make_user(db).id for _ in range(3)]
 
-    page = superuser_client.get(API).json()
+    page = superuser_client.get(API, params={"include_total": True}).json()
 
     assert [u["id"] for u in page["items"]] == [superuser.id, *ids]
     assert page["total"] == 4
@@ -154,7 +154,7 @@ def test_user_recipes_lists_only_theirs_newest_first(client: TestClient, db: Ses
     mine = [make_recipe(db, user).id for _ in range(4)]
     make_recipe(db, other)
 
-    page = client.get(f"{API}/{user.id}/recipes", params={"limit": 3}).json()
+    page = client.get(f"{API}/{user.id}/recipes", params={"limit": 3, "include_total": 1}).json()
     rest = client.get(f"{API}/{user.id}/recipes", params={"offset": 3}).json()
 
     assert page["total"] == 4

@@ -150,6 +150,7 @@ def test_remove_of_a_missing_id_is_not_found(db: Session) -> None:
         crud.user.remove(db, id=5)
 
 
+@pytest.mark.committed
 def test_search_pages_through_every_match(db: Session) -> None:
     user = make_user(db)
     matches = [make_recipe(db, user, label=f"Apple pie {n}").id for n in range(5)]

@@ -1,13 +1,125 @@
-"""Query parameters for paged lists."""
+"""Query parameters for paged lists: cursor or bounded offset, limit, sort, total."""
 
-from typing import Annotated
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any, TypeVar
+from urllib.parse import urlencode
 
-from fastapi import Query
+from fastapi import Query, Request, Response
 
 from app.core.config import settings
-from app.schemas.base import MAX_OFFSET
+from app.crud.base import CRUDBase, Window
+from app.crud.listing import Position, Sort, decode_cursor, encode_cursor
+from app.exceptions import InvalidParameter
+from app.schemas.base import MAX_OFFSET, Page
 
-Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="How many items to skip")]
+# Deeper than this, OFFSET reads and throws away too many rows; cursors go anywhere.
+MAX_API_OFFSET = 10_000
+
+Offset = Annotated[
+    int,
+    Query(
+        ge=0,
+        le=MAX_OFFSET,
+        description=f"How many items to skip, at most {MAX_API_OFFSET}; "
+        "to go further follow the `next` link",
+    ),
+]
 Limit = Annotated[
     int, Query(ge=1, le=settings.MAX_PAGE_SIZE, description="How many items to return")
 ]
+Cursor = Annotated[
+    str | None,
+    Query(
+        max_length=1000,
+        description="Where the page starts: from a `next` or `prev` link; "
+        "only with the same `sort`, and without `offset`",
+    ),
+]
+IncludeTotal = Annotated[
+    bool,
+    Query(description="Count every matching item into `total` (slower on long lists)"),
+]
+
+ItemT = TypeVar("ItemT")
+
+
+@dataclass(frozen=True)
+class ListParams:
+    """A list request, checked: where it starts, how long, in what order."""
+
+    request: Request
+    response: Response
+    resource: str
+    sort: Sort
+    after: Position | None
+    offset: int
+    limit: int
+    include_total: bool
+
+    def page(
+        self, schema: type[Page[ItemT]], window: Window[Any], total: Callable[[], int]
+    ) -> Page[ItemT]:
+        """The response body for `window`; its links also go into the Link header."""
+        links = {"next": self._url(window.next), "prev": self._url(window.prev)}
+        header = ", ".join(f'<{url}>; rel="{rel}"' for rel, url in links.items() if url)
+        if header:
+            self.response.headers["Link"] = header
+        return schema.of(
+            window.items,
+            total=total() if self.include_total else None,
+            offset=self.offset,
+            limit=self.limit,
+            **links,
+        )
+
+    def _url(self, position: Position | None) -> str | None:
+        if position is None:
+            return None
+        params = [
+            (key, value)
+            for key, value in self.request.query_params.multi_items()
+            if key not in ("cursor", "offset")
+        ]
+        params.append(("cursor", encode_cursor(self.resource, self.sort, position)))
+        # Root-relative, so links stay right behind a proxy that rewrites the host.
+        return f"{self.request.url.path}?{urlencode(params)}"
+
+
+def list_params(crud: CRUDBase[Any, Any, Any]) -> Callable[..., ListParams]:
+    """The dependency reading a list's query parameters for `crud`'s table."""
+    allowed = ", ".join(crud.sortable)
+
+    def dependency(
+        request: Request,
+        response: Response,
+        cursor: Cursor = None,
+        offset: Offset = 0,
+        limit: Limit = settings.DEFAULT_PAGE_SIZE,
+        sort: Annotated[
+            str | None,
+            Query(
+                max_length=200,
+                description=f"Comma-separated columns among {allowed}, '-' before one "
+                f"for descending; the id always ends the order. Default: {crud.default_sort}",
+            ),
+        ] = None,
+        include_total: IncludeTotal = False,
+    ) -> ListParams:
+        if offset > MAX_API_OFFSET:
+            raise InvalidParameter(
+                "offset",
+                f"offset is at most {MAX_API_OFFSET}; to go further, follow the `next` "
+                "link (a cursor), which is as fast on any page",
+            )
+        if cursor is not None and offset:
+            raise InvalidParameter("offset", "offset cannot be combined with a cursor")
+        order = crud.sort(sort)
+        after = (
+            decode_cursor(cursor, crud.name, order, crud.sort_types(order))
+            if cursor is not None
+            else None
+        )
+        return ListParams(request, response, crud.name, order, after, offset, limit, include_total)
+
+    return dependency

@@ -1,6 +1,6 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 
 from app import crud
 from app.api.deps import CurrentUser, SessionDep
@@ -15,11 +15,11 @@ from app.api.responses import (
     PRECONDITION,
     SIGNED_IN,
 )
-from app.api.v1.paging import Limit, Offset
+from app.api.v1.paging import ListParams, list_params
 from app.core.config import settings
 from app.schemas import Page, RecipeCreate, RecipePublic, RecipeSearchResults, RecipeUpdate
 from app.schemas.base import MAX_ID
-from app.schemas.recipe import Keyword
+from app.schemas.recipe import Keyword, RecipeListFilters
 
 router = APIRouter(prefix="/recipes", tags=["recipes"], responses=DATABASE)
 
@@ -28,24 +28,40 @@ RecipeId = Annotated[int, Path(ge=1, le=MAX_ID, description="The recipe's id")]
 
 @router.get("")
 def list_recipes(
-    db: SessionDep, offset: Offset = 0, limit: Limit = settings.DEFAULT_PAGE_SIZE
+    db: SessionDep,
+    params: Annotated[ListParams, Depends(list_params(crud.recipe))],
+    filters: Annotated[RecipeListFilters, Query()],
 ) -> Page[RecipePublic]:
-    """List recipes, newest first."""
-    items = crud.recipe.get_multi(db, offset=offset, limit=limit)
-    return Page[RecipePublic].of(items, total=crud.recipe.count(db), offset=offset, limit=limit)
+    """List recipes, newest first unless sorted otherwise; `next`/`prev` (and the Link
+    header) lead to the neighbouring pages."""
+    chosen = filters.model_dump()
+    window = crud.recipe.get_window(
+        db,
+        sort=params.sort,
+        filters=chosen,
+        after=params.after,
+        offset=params.offset,
+        limit=params.limit,
+    )
+    return params.page(Page[RecipePublic], window, lambda: crud.recipe.count_filtered(db, chosen))
 
 
 @router.get("/search")
 def search_recipes(
     db: SessionDep,
     keyword: Annotated[
-        Keyword, Query(description="Text to look for in label and source, any case")
+        Keyword,
+        Query(
+            description="Words to look for in label and source: each must begin a word "
+            "there, in any case (and accents, except on PostgreSQL without unaccent); "
+            "anything but letters and digits is ignored, and a keyword without a word is 422"
+        ),
     ],
     max_results: Annotated[
         int, Query(ge=1, le=settings.MAX_SEARCH_RESULTS, description="How many matches at most")
     ] = settings.DEFAULT_SEARCH_RESULTS,
 ) -> RecipeSearchResults:
-    """Find recipes whose label or source contains a keyword, newest first."""
+    """Find recipes matching every word of a keyword, best match first, then newest."""
     items = crud.recipe.search(db, keyword=keyword, limit=max_results)
     return RecipeSearchResults(items=[RecipePublic.model_validate(item) for item in items])
 

@@ -1,6 +1,6 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request, Response, status
+from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 
 from app import crud
 from app.api.deps import CurrentSuperuser, CurrentUser, SessionDep
@@ -15,8 +15,7 @@ from app.api.responses import (
     PRECONDITION,
     SIGNED_IN,
 )
-from app.api.v1.paging import Limit, Offset
-from app.core.config import settings
+from app.api.v1.paging import ListParams, list_params
 from app.models import User
 from app.schemas import (
     Page,
@@ -29,6 +28,7 @@ from app.schemas import (
     UserUpdateMe,
 )
 from app.schemas.base import MAX_ID
+from app.schemas.recipe import RecipeFilters
 
 router = APIRouter(prefix="/users", tags=["users"], responses=DATABASE)
 
@@ -45,12 +45,20 @@ def _created(user: User, request: Request, response: Response) -> UserPublic:
 def list_users(
     db: SessionDep,
     _superuser: CurrentSuperuser,
-    offset: Offset = 0,
-    limit: Limit = settings.DEFAULT_PAGE_SIZE,
+    params: Annotated[ListParams, Depends(list_params(crud.user))],
+    is_superuser: Annotated[bool | None, Query(description="Only superusers, or only not")] = None,
 ) -> Page[UserPublic]:
-    """List users, oldest first (superusers only)."""
-    items = crud.user.get_multi(db, offset=offset, limit=limit)
-    return Page[UserPublic].of(items, total=crud.user.count(db), offset=offset, limit=limit)
+    """List users, oldest first unless sorted otherwise (superusers only)."""
+    chosen = {"is_superuser": is_superuser}
+    window = crud.user.get_window(
+        db,
+        sort=params.sort,
+        filters=chosen,
+        after=params.after,
+        offset=params.offset,
+        limit=params.limit,
+    )
+    return params.page(Page[UserPublic], window, lambda: crud.user.count_filtered(db, chosen))
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, responses=PERMISSION | JSON_BODY | CONFLICT)
@@ -164,15 +172,18 @@ def delete_user(
 def list_user_recipes(
     db: SessionDep,
     user_id: UserId,
-    offset: Offset = 0,
-    limit: Limit = settings.DEFAULT_PAGE_SIZE,
+    params: Annotated[ListParams, Depends(list_params(crud.recipe))],
+    filters: Annotated[RecipeFilters, Query()],
 ) -> Page[RecipePublic]:
-    """List the recipes a user submitted, newest first."""
+    """List the recipes a user submitted, newest first unless sorted otherwise."""
     crud.user.get_or_raise(db, user_id)
-    items = crud.recipe.get_multi_by_submitter(db, submitter_id=user_id, offset=offset, limit=limit)
-    return Page[RecipePublic].of(
-        items,
-        total=crud.recipe.count_by_submitter(db, submitter_id=user_id),
-        offset=offset,
-        limit=limit,
+    chosen = filters.model_dump() | {"submitter_id": user_id}
+    window = crud.recipe.get_window(
+        db,
+        sort=params.sort,
+        filters=chosen,
+        after=params.after,
+        offset=params.offset,
+        limit=params.limit,
     )
+    return params.page(Page[RecipePublic], window, lambda: crud.recipe.count_filtered(db, chosen))

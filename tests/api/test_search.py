@@ -1,0 +1,190 @@
+"""Full-text search on each engine's own index: words as prefixes, case and accents,
+label and source, ranking, hostile input, and the index following every change.
+
+Marked `committed`: MariaDB's FULLTEXT index only sees committed rows.
+"""
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from app import crud
+from app.models import Recipe, User
+from tests.utils.databases import Server
+from tests.utils.errors import invalid_fields
+from tests.utils.factories import make_recipe, make_user
+
+pytestmark = pytest.mark.committed
+
+SEARCH = "/api/v1/recipes/search"
+
+
+def found(client: TestClient, keyword: str, **params: int) -> list[int]:
+    response = client.get(SEARCH, params={"keyword": keyword, **params})
+    assert response.status_code == 200, response.text
+    return [item["id"] for item in response.json()["items"]]
+
+
+@pytest.fixture
+def cook(db: Session) -> User:
+    return make_user(db)
+
+
+@pytest.fixture
+def kitchen(db: Session, cook: User) -> dict[str, Recipe]:
+    """A few recipes, and enough unrelated ones that no word is in every row (MariaDB
+    ranks a word found in every row at zero)."""
+    recipes = {
+        "vesuvio": make_recipe(db, cook, label="Chicken Vesuvio", source="Serious Eats"),
+        "brulee": make_recipe(db, cook, label="Crème brûlée", source="Les Halles"),
+        "paella": make_recipe(db, cook, label="Paella", source="The Chicken Shack"),
+        "soup": make_recipe(db, cook, label="Leek soup", source="Grandmother's notebook"),
+    }
+    for n in range(4):
+        make_recipe(db, cook, label=f"Plain toast {n}", source="Breakfast club")
+    return recipes
+
+
+def test_a_word_matches_as_a_prefix(client: TestClient, kitchen: dict[str, Recipe]) -> None:
+    assert set(found(client, "chick")) == {kitchen["vesuvio"].id, kitchen["paella"].id}
+    assert found(client, "vesuv") == [kitchen["vesuvio"].id]
+
+
+def test_case_does_not_matter(client: TestClient, kitchen: dict[str, Recipe]) -> None:
+    assert found(client, "LEEK") == found(client, "leek") == [kitchen["soup"].id]
+    assert found(client, "CRÈME") == [kitchen["brulee"].id]
+
+
+def test_accents_do_not_matter(
+    client: TestClient, db: Session, server: Server, kitchen: dict[str, Recipe]
+) -> None:
+    if server.engine == "postgresql" and db.scalar(text("SELECT recipes_fts_text('é')")) != "e":
+        pytest.skip("this PostgreSQL has no unaccent extension: its search tells accents apart")
+    assert found(client, "creme brulee") == [kitchen["brulee"].id]
+    assert found(client, "brûlée") == [kitchen["brulee"].id]
+
+
+def test_the_source_is_searched(client: TestClient, kitchen: dict[str, Recipe]) -> None:
+    assert found(client, "grandmother") == [kitchen["soup"].id]
+    assert found(client, "serious") == [kitchen["vesuvio"].id]
+
+
+def test_every_word_must_match(client: TestClient, kitchen: dict[str, Recipe]) -> None:
+    assert found(client, "chicken serious") == [kitchen["vesuvio"].id]
+    assert found(client, "chicken leek") == []
+
+
+def test_a_word_twice_ranks_first(client: TestClient, db: Session, cook: User) -> None:
+    once = make_recipe(db, cook, label="Tomato salad", source="Market")
+    twice = make_recipe(db, cook, label="Tomato tomato salad", source="Market")
+    older = make_recipe(db, cook, label="Tomato salad", source="Market")
+    for n in range(4):
+        make_recipe(db, cook, label=f"Plain toast {n}", source="Breakfast club")
+    older.created_at = once.created_at.replace(year=once.created_at.year - 1)
+    db.commit()
+
+    # Equal matches come newest first, then by id (the list order).
+    assert found(client, "tomato") == [twice.id, once.id, older.id]
+
+
+@pytest.mark.engines("sqlite", "postgresql")
+def test_a_word_in_the_label_ranks_above_one_in_the_source(
+    client: TestClient, kitchen: dict[str, Recipe]
+) -> None:
+    # MariaDB's relevance weighs both columns of its FULLTEXT index the same.
+    assert found(client, "chicken") == [kitchen["vesuvio"].id, kitchen["paella"].id]
+
+
+HOSTILE = [
+    '"chicken',
+    "chicken OR leek",
+    "NEAR(chicken leek)",
+    "chick*",
+    "*",
+    "-chicken",
+    "+chicken -leek",
+    '"',
+    "'",
+    "\\",
+    "chicken'; DROP TABLE recipes; --",
+    "recipes_fts MATCH 'x'",
+    "label:chicken",
+    "^chicken",
+    "chicken AND NOT leek",
+    "(chicken)",
+    "~chicken <leek >soup",
+    "chicken:*",
+    "!chicken & leek | soup",
+    "🍗 chicken 🍗",
+    "🍗",
+    "x" * 100,
+    " ".join(["chicken"] * 12),
+    " ".join(f"w{n}" for n in range(33)),
+    "%_%",
+    "\u00a0chicken\u2003",
+    "e\u0301clair",
+]
+
+
+@pytest.mark.parametrize("keyword", HOSTILE)
+def test_hostile_input_is_never_syntax(
+    client: TestClient, kitchen: dict[str, Recipe], keyword: str
+) -> None:
+    response = client.get(SEARCH, params={"keyword": keyword})
+
+    assert response.status_code in (200, 422), response.text
+    if response.status_code == 422:
+        assert invalid_fields(response) == ["keyword"]
+        return
+    # Whatever was found contains every plain word of the keyword.
+    words = [w.lower() for w in keyword.replace("'", " ").split() if w.isalnum()]
+    for item in response.json()["items"]:
+        stored = f"{item['label']} {item['source']}".lower()
+        assert all(word in stored for word in words), (keyword, item)
+
+
+@pytest.mark.parametrize("keyword", ["🍗", "*", '"', "- + ~", "_"])
+def test_a_keyword_without_a_word_names_the_keyword(client: TestClient, keyword: str) -> None:
+    response = client.get(SEARCH, params={"keyword": keyword})
+
+    assert response.status_code == 422
+    assert invalid_fields(response) == ["keyword"]
+
+
+def test_an_update_is_found_under_its_new_words(
+    client: TestClient, db: Session, kitchen: dict[str, Recipe]
+) -> None:
+    recipe = kitchen["soup"]
+    crud.recipe.update(db, db_obj=recipe, obj_in={"label": "Pumpkin soup", "source": "Allotment"})
+
+    assert found(client, "pumpkin") == [recipe.id]
+    assert found(client, "allotment") == [recipe.id]
+    assert found(client, "leek") == []
+    assert found(client, "grandmother") == []
+
+
+def test_a_deleted_recipe_is_not_found(
+    client: TestClient, db: Session, kitchen: dict[str, Recipe]
+) -> None:
+    crud.recipe.remove(db, id=kitchen["vesuvio"].id)
+
+    assert found(client, "vesuvio") == []
+    assert found(client, "chicken") == [kitchen["paella"].id]
+
+
+def test_deleting_the_submitter_takes_their_recipes_out_of_search(
+    client: TestClient, db: Session, kitchen: dict[str, Recipe], cook: User
+) -> None:
+    other = make_recipe(db, label="Chicken pie", source="Elsewhere")
+    crud.user.remove(db, id=cook.id)
+
+    assert found(client, "chicken") == [other.id]
+
+
+def test_search_and_count_agree(db: Session, kitchen: dict[str, Recipe]) -> None:
+    matches = crud.recipe.search(db, keyword="chicken", limit=10)
+
+    assert crud.recipe.count_search(db, keyword="chicken") == len(matches) == 2
+    assert crud.recipe.search(db, keyword="🍗", limit=10) == []
+    assert crud.recipe.count_search(db, keyword="🍗") == 0
