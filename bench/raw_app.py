@@ -67,8 +67,9 @@ def list_recipes(query: dict[str, list[str]]) -> tuple[int, bytes, bytes]:
         return _json(200, {"items": [_recipe(row) for row in rows]})
     created_at, recipe_id = _position(query["cursor"][0])
     rows = db.execute(
-        f"SELECT {COLUMNS} FROM recipes WHERE (created_at, id) < (?, ?) {NEWEST_FIRST} LIMIT ?",
-        (created_at, recipe_id, limit),
+        f"SELECT {COLUMNS} FROM recipes WHERE created_at <= ? AND (created_at, id) < (?, ?) "
+        f"{NEWEST_FIRST} LIMIT ?",
+        (created_at, created_at, recipe_id, limit),
     )
     return _json(200, {"items": [_recipe(row) for row in rows]})
 
