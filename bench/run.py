@@ -145,6 +145,8 @@ def database(recipes: int) -> Path:
         )
         _copy(building, path)
         _remove(building)
+    else:  # kept from an earlier run: bring it to the current schema
+        run([sys.executable, "-m", "alembic", "upgrade", "head"], DATABASE_URL=f"sqlite:///{path}")
     return path
 
 
