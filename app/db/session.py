@@ -32,14 +32,6 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode = WAL")
     cursor.execute("PRAGMA synchronous = NORMAL")
     cursor.close()
-    # SQLite's own lower() only folds ASCII, so "CRÈME" would not find "crème"; ILIKE
-    # compiles to lower() on SQLite, and this makes it fold every script, as
-    # PostgreSQL and MySQL do.
-    dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
-
-
-def _unicode_lower(value: object) -> object:
-    return value.lower() if isinstance(value, str) else value
 
 
 # connection.info key: this connection holds its engine's writer lock.
