@@ -8,6 +8,7 @@ from app.models.recipe import LABEL_LENGTH, SOURCE_LENGTH, URL_LENGTH
 from app.schemas.base import (
     NO_CONTROL_CHARACTERS,
     OMITTED,
+    ONE_LINE,
     Id,
     InputSchema,
     PublicSchema,
@@ -15,9 +16,9 @@ from app.schemas.base import (
     text,
 )
 
-Label = Annotated[str, text(LABEL_LENGTH), NO_CONTROL_CHARACTERS]
-Source = Annotated[str, text(SOURCE_LENGTH), NO_CONTROL_CHARACTERS]
-Keyword = Annotated[str, text(100), NO_CONTROL_CHARACTERS]
+Label = Annotated[str, text(LABEL_LENGTH), NO_CONTROL_CHARACTERS, ONE_LINE]
+Source = Annotated[str, text(SOURCE_LENGTH), NO_CONTROL_CHARACTERS, ONE_LINE]
+Keyword = Annotated[str, text(100), NO_CONTROL_CHARACTERS, ONE_LINE]
 
 
 def _fits_column(url: HttpUrl) -> HttpUrl:

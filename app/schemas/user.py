@@ -9,6 +9,7 @@ from app.models.user import EMAIL_LENGTH, NAME_LENGTH
 from app.schemas.base import (
     NO_CONTROL_CHARACTERS,
     OMITTED,
+    ONE_LINE,
     Id,
     InputSchema,
     PublicSchema,
@@ -17,7 +18,7 @@ from app.schemas.base import (
 )
 
 Email = Annotated[EmailStr, StringConstraints(max_length=EMAIL_LENGTH)]
-Name = Annotated[str, text(NAME_LENGTH), NO_CONTROL_CHARACTERS]
+Name = Annotated[str, text(NAME_LENGTH), NO_CONTROL_CHARACTERS, ONE_LINE]
 # Taken as typed: no trimming, any characters.
 Password = Annotated[
     str, StringConstraints(min_length=PASSWORD_MIN_LENGTH, max_length=PASSWORD_MAX_LENGTH)

@@ -4,10 +4,12 @@ from fastapi import APIRouter, Path, Request, Response, status
 
 from app import crud
 from app.api.deps import CurrentSuperuser, CurrentUser, SessionDep
+from app.api.openapi import links
 from app.api.preconditions import IfMatch, IfNoneMatch, check_if_match, check_if_none_match, etag
 from app.api.responses import (
     CONFLICT,
     DATABASE,
+    INVALID_INPUT,
     JSON_BODY,
     NOT_FOUND,
     NOT_MODIFIED,
@@ -30,7 +32,7 @@ from app.schemas import (
 )
 from app.schemas.base import MAX_ID
 
-router = APIRouter(prefix="/users", tags=["users"], responses=DATABASE)
+router = APIRouter(prefix="/users", tags=["users"], responses=DATABASE | INVALID_INPUT)
 
 UserId = Annotated[int, Path(ge=1, le=MAX_ID, description="The user's id")]
 
@@ -53,7 +55,16 @@ def list_users(
     return Page[UserPublic].of(items, total=crud.user.count(db), offset=offset, limit=limit)
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, responses=PERMISSION | JSON_BODY | CONFLICT)
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    responses=PERMISSION | JSON_BODY | CONFLICT,
+    openapi_extra=links(
+        "/api/v1/users/{user_id}",
+        "user_id",
+        {"get": "GetUser", "patch": "UpdateUser", "delete": "DeleteUser"},
+    ),
+)
 def create_user(
     db: SessionDep,
     _superuser: CurrentSuperuser,
