@@ -101,8 +101,12 @@ def configure_logging() -> None:
             handler.setFormatter(logging.Formatter(TEXT_FORMAT))
         root.addHandler(handler)
     root.setLevel(settings.LOG_LEVEL)
-    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+    for name in ("uvicorn", "uvicorn.error"):
         uvicorn_logger = logging.getLogger(name)
         uvicorn_logger.handlers.clear()
         uvicorn_logger.propagate = True
+    # app.requests writes the one line per request (app/middleware.py).
+    access = logging.getLogger("uvicorn.access")
+    access.handlers.clear()
+    access.propagate = False
     logging.getLogger("app").setLevel(settings.LOG_LEVEL)
