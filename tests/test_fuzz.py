@@ -1,7 +1,7 @@
 """Schemathesis over the app's own OpenAPI document: every operation, all checks.
 
-In process (ASGI, no server) on a fresh, migrated database that the requests really
-commit to. Each operation gets schema-valid and schema-invalid cases, signed in as a
+In process (ASGI, no server), on every engine, on a fresh, migrated database that the
+requests really commit to. Each operation gets schema-valid and schema-invalid cases, signed in as a
 superuser and anonymously; then the stateful phase follows the document's links
 (create, then get, update, delete what was created). Any failed check fails the test:
 a 5xx, a response that contradicts the schema, an undocumented status, a valid input

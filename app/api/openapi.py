@@ -8,20 +8,26 @@ from fastapi.openapi.utils import get_openapi
 
 from app.exception_handlers import PROBLEM_JSON
 
+# The name each link gets, by the method it leads to.
+_LINK_VERBS = {"get": "Get", "patch": "Update", "put": "Replace", "delete": "Delete"}
 
-def links(path: str, parameter: str, methods: dict[str, str]) -> dict[str, Any]:
-    """`openapi_extra` for a 201 whose body's `id` is `parameter` of `path`'s
-    operations; `methods` maps each method to the link's name."""
+
+def links(path: str, *methods: str) -> dict[str, Any]:
+    """`openapi_extra` for a 201 whose body's `id` is the one parameter of `path`, linked
+    to `path`'s operations `methods`: the create -> get/update/delete a client (or
+    schemathesis's stateful phase) can follow."""
+    parameter = path[path.index("{") + 1 : path.index("}")]
+    resource = parameter.removesuffix("_id").capitalize()
     ref = "#/paths/" + path.replace("~", "~0").replace("/", "~1")
     return {
         "responses": {
             "201": {
                 "links": {
-                    name: {
+                    f"{_LINK_VERBS[method]}{resource}": {
                         "operationRef": f"{ref}/{method}",
                         "parameters": {parameter: "$response.body#/id"},
                     }
-                    for method, name in methods.items()
+                    for method in methods
                 }
             }
         }

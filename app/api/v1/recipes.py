@@ -67,16 +67,7 @@ def get_recipe(
     "",
     status_code=status.HTTP_201_CREATED,
     responses=SIGNED_IN | JSON_BODY | CONFLICT,
-    openapi_extra=links(
-        "/api/v1/recipes/{recipe_id}",
-        "recipe_id",
-        {
-            "get": "GetRecipe",
-            "patch": "UpdateRecipe",
-            "put": "ReplaceRecipe",
-            "delete": "DeleteRecipe",
-        },
-    ),
+    openapi_extra=links("/api/v1/recipes/{recipe_id}", "get", "patch", "put", "delete"),
 )
 def create_recipe(
     db: SessionDep,

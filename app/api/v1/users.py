@@ -59,11 +59,7 @@ def list_users(
     "",
     status_code=status.HTTP_201_CREATED,
     responses=PERMISSION | JSON_BODY | CONFLICT,
-    openapi_extra=links(
-        "/api/v1/users/{user_id}",
-        "user_id",
-        {"get": "GetUser", "patch": "UpdateUser", "delete": "DeleteUser"},
-    ),
+    openapi_extra=links("/api/v1/users/{user_id}", "get", "patch", "delete"),
 )
 def create_user(
     db: SessionDep,
