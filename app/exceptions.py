@@ -57,3 +57,7 @@ class NotModified(AppError):
     def __init__(self, etag: str) -> None:
         super().__init__("not modified")
         self.etag = etag
+
+
+class NotReady(AppError):
+    """The database answers but cannot be used yet: its migrations are not at head (503)."""

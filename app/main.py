@@ -1,5 +1,6 @@
-"""The FastAPI application: routers, exception handlers and lifespan."""
+"""The FastAPI application: routers, exception handlers, middleware and lifespan."""
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -9,20 +10,28 @@ from fastapi import APIRouter, Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from app import exception_handlers
+from app.api import health, openapi
 from app.api.deps import require_json
 from app.api.v1 import home, login, recipes, users
 from app.core.config import settings
+from app.core.logs import configure_logging
 from app.db.session import engine
-from app.middleware import BodySizeLimit
+from app.middleware import BodySizeLimit, HeadAsGet, RequestContext
 
 API_V1 = "/api/v1"
+
+configure_logging()
+logger = logging.getLogger("app")
 
 
 @asynccontextmanager
 async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
     to_thread.current_default_thread_limiter().total_tokens = settings.WORKER_THREADS
     yield
+    # uvicorn gets here after the requests in flight have finished (or its graceful
+    # shutdown timeout has passed).
     engine.dispose()
+    logger.info("shut down: database connections closed")
 
 
 api_v1 = APIRouter(prefix=API_V1, dependencies=[Depends(require_json)])
@@ -31,16 +40,22 @@ api_v1.include_router(users.router)
 
 app = FastAPI(
     title=settings.PROJECT_NAME,
-    description="Recipes and the people who submit them.",
+    description="Recipes and the people who submit them. Every error is an RFC 9457 "
+    "problem (application/problem+json).",
     version="1.0.0",
     openapi_url="/openapi.json",
     lifespan=lifespan,
 )
 exception_handlers.register(app)
+openapi.install(app)
+# The last added runs first: ids and the access log around everything.
 app.add_middleware(BodySizeLimit, max_bytes=settings.MAX_REQUEST_BODY_BYTES)
+app.add_middleware(HeadAsGet)
+app.add_middleware(RequestContext)
 app.include_router(api_v1)
 # Outside api_v1, whose routes take JSON only: the login form is URL-encoded.
 app.include_router(login.router, prefix=API_V1)
+app.include_router(health.router)
 app.include_router(home.router)
 app.mount(
     "/static",

@@ -1,8 +1,97 @@
-"""ASGI middleware."""
+"""ASGI middleware: request ids and access log, HEAD for every GET, body size limit."""
 
-from starlette.datastructures import Headers
-from starlette.responses import JSONResponse
+import logging
+import re
+import time
+import uuid
+
+from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.core.logs import request_id
+from app.exception_handlers import internal_error, problem
+
+logger = logging.getLogger("app.requests")
+
+# A client's X-Request-ID is kept only if it is short and harmless in a log line.
+_SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+
+
+class RequestContext:
+    """Gives each request an id (the client's X-Request-ID if sane, else a new one),
+    returns it in X-Request-ID, and logs one line when the request is done.
+
+    An exception no handler took is logged here, with the id, and answered with a
+    500 problem that carries nothing of it.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        sent = Headers(scope=scope).get("x-request-id", "")
+        rid = sent if _SANE_REQUEST_ID.fullmatch(sent) else uuid.uuid4().hex
+        token = request_id.set(rid)
+        started = time.perf_counter()
+        status = 500
+        response_started = False
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status, response_started
+            if message["type"] == "http.response.start":
+                response_started = True
+                status = message["status"]
+                MutableHeaders(scope=message)["X-Request-ID"] = rid
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        except Exception:
+            logger.exception("unhandled error in %s %s", scope["method"], scope["path"])
+            if response_started:
+                raise
+            await internal_error(scope)(scope, receive, send_with_id)
+        finally:
+            duration_ms = round((time.perf_counter() - started) * 1000, 1)
+            logger.info(
+                "%s %s %s %.1fms",
+                scope["method"],
+                scope["path"],
+                status,
+                duration_ms,
+                extra={
+                    "method": scope["method"],
+                    "path": scope["path"],
+                    "status": status,
+                    "duration_ms": duration_ms,
+                },
+            )
+            request_id.reset(token)
+
+
+class HeadAsGet:
+    """HEAD is GET without the body (RFC 9110, 9.3.2), wherever GET is answered:
+    FastAPI's routes list only the methods they were declared with."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_headers_only(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                if message.get("more_body", False):
+                    return
+                message = {"type": "http.response.body", "body": b"", "more_body": False}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, send_headers_only)
 
 
 class BodySizeLimit:
@@ -49,9 +138,10 @@ class BodySizeLimit:
         await self.app(scope, _replay(whole, receive), send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = JSONResponse(
-            {"detail": f"request body is larger than the limit of {self.max_bytes} bytes"},
-            status_code=413,
+        response = problem(
+            scope,
+            413,
+            f"request body is larger than the limit of {self.max_bytes} bytes",
             headers={"Connection": "close"},
         )
         await response(scope, receive, send)

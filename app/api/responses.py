@@ -1,41 +1,48 @@
-"""Error responses, declared once so every operation documents what it can answer."""
+"""Error responses, declared once so every operation documents what it can answer.
+
+Each is a ProblemDetail; app/api/openapi.py files them under application/problem+json,
+the media type app/exception_handlers.py sends them with.
+"""
 
 from typing import Any
 
-from app.schemas.base import ErrorMessage
+from app.schemas.base import ProblemDetail
 
 
 def _error(description: str) -> dict[str, Any]:
-    return {"model": ErrorMessage, "description": description}
+    return {"model": ProblemDetail, "description": description}
 
 
-NOT_FOUND: dict[int | str, dict[str, Any]] = {404: _error("No object with that id")}
+Responses = dict[int | str, dict[str, Any]]
+
+NOT_FOUND: Responses = {404: _error("No object with that id")}
 # Every route that needs a signed-in user can answer 401; those only some users may
 # use, 403 as well.
-SIGNED_IN: dict[int | str, dict[str, Any]] = {
-    401: _error("Not signed in, or the access token is invalid or expired")
-}
-PERMISSION: dict[int | str, dict[str, Any]] = SIGNED_IN | {
+SIGNED_IN: Responses = {401: _error("Not signed in, or the access token is invalid or expired")}
+PERMISSION: Responses = SIGNED_IN | {
     403: _error("Signed in, but not allowed: not yours, or not a superuser")
 }
-CONFLICT: dict[int | str, dict[str, Any]] = {409: _error("Conflicts with stored data")}
+CONFLICT: Responses = {409: _error("Conflicts with stored data")}
 # Reads of one row answer 304 to a matching If-None-Match; writes 412 to a stale If-Match.
-NOT_MODIFIED: dict[int | str, dict[str, Any]] = {
+NOT_MODIFIED: Responses = {
     304: {"description": "Not modified: If-None-Match names the current ETag (no body)"}
 }
-PRECONDITION: dict[int | str, dict[str, Any]] = {
+PRECONDITION: Responses = {
     412: _error("If-Match does not name the current ETag: changed since it was read")
 }
 # Every route that takes a JSON body can answer these.
-JSON_BODY: dict[int | str, dict[str, Any]] = {
+JSON_BODY: Responses = {
+    400: _error("Request body could not be read (e.g. not UTF-8)"),
     413: _error("Request body larger than MAX_REQUEST_BODY_BYTES"),
     415: _error("Request body is not JSON"),
 }
 # The login form (URL-encoded, as OAuth2 sends it).
-FORM_BODY: dict[int | str, dict[str, Any]] = JSON_BODY | {
+FORM_BODY: Responses = JSON_BODY | {
     415: _error("Request body is not application/x-www-form-urlencoded")
 }
+# Every route that takes parameters or a body: FastAPI's own 422 has another shape.
+INVALID_INPUT: Responses = {422: _error("Invalid input; `errors` names each invalid field")}
 # Every route that reads or writes the database can answer this.
-DATABASE: dict[int | str, dict[str, Any]] = {
+DATABASE: Responses = {
     503: _error("The database is unavailable; retry after the Retry-After delay")
 }

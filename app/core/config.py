@@ -72,7 +72,13 @@ class Settings(BaseSettings):
     # How long a prestart waits while another one migrates or seeds the same database.
     PRESTART_LOCK_TIMEOUT: Annotated[float, Field(gt=0)] = 600.0
 
+    # How long opening a connection to PostgreSQL or MySQL may take (whole seconds), so
+    # a server that does not answer costs a request this long, not the OS's minutes.
+    DB_CONNECT_TIMEOUT: Annotated[int, Field(ge=1, le=600)] = 5
+
     LOG_LEVEL: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    # json: one JSON object per line, for log collectors; text: for people.
+    LOG_FORMAT: Literal["json", "text"] = "text"
 
     @field_validator("LOG_LEVEL", mode="before")
     @classmethod

@@ -36,7 +36,6 @@ class Sort:
         spec names anything else. The tie-break column follows the first key's direction."""
         keys: list[tuple[str, bool]] = []
         for part in spec.split(","):
-            part = part.strip()
             name = part.removeprefix("-")
             if name not in sortable:
                 allowed = ", ".join(sortable)
@@ -46,7 +45,7 @@ class Sort:
                     "each optionally prefixed with '-' for descending",
                 )
             if any(name == seen for seen, _ in keys):
-                raise InvalidParameter("sort", f"sort names {name} twice")
+                continue  # named again: its first place decides
             keys.append((name, part.startswith("-")))
             if name == tie_break:
                 break

@@ -129,6 +129,8 @@ def make_engine(url: str | URL, *, pooled: bool = True) -> Engine:
             "check_same_thread": False,
         }
     else:
+        # Both drivers take connect_timeout in seconds.
+        options["connect_args"] = {"connect_timeout": settings.DB_CONNECT_TIMEOUT}
         options["pool_pre_ping"] = settings.DB_POOL_PRE_PING
         options["pool_recycle"] = settings.DB_POOL_RECYCLE
     engine = create_engine(url, **options)

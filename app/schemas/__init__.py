@@ -1,4 +1,4 @@
-from app.schemas.base import ErrorMessage, Page
+from app.schemas.base import FieldError, Page, ProblemDetail
 from app.schemas.recipe import RecipeCreate, RecipePublic, RecipeSearchResults, RecipeUpdate
 from app.schemas.user import (
     PasswordChange,
@@ -11,9 +11,10 @@ from app.schemas.user import (
 )
 
 __all__ = [
-    "ErrorMessage",
+    "FieldError",
     "Page",
     "PasswordChange",
+    "ProblemDetail",
     "RecipeCreate",
     "RecipePublic",
     "RecipeSearchResults",

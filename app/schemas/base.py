@@ -24,11 +24,16 @@ def _no_control_characters(value: str) -> str:
 
 
 NO_CONTROL_CHARACTERS = AfterValidator(_no_control_characters)
+# The same rules, told to clients in the OpenAPI document (the fuzz test found them
+# missing): no control characters, and something besides the whitespace that is trimmed.
+ONE_LINE = Field(
+    json_schema_extra={"pattern": r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*$"}
+)
 
 
 def text(max_length: int) -> StringConstraints:
     """A one-line string of text: trimmed, 1 to `max_length` characters. Used as
-    `Annotated[str, text(n), NO_CONTROL_CHARACTERS]`, n the column's length."""
+    `Annotated[str, text(n), NO_CONTROL_CHARACTERS, ONE_LINE]`, n the column's length."""
     return StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length)
 
 
@@ -98,7 +103,28 @@ class Page(BaseModel, Generic[ItemT]):
         return cls.model_validate(fields, from_attributes=True)
 
 
-class ErrorMessage(BaseModel):
-    """The body of an error response."""
+class FieldError(BaseModel):
+    """One invalid input field of a 422."""
 
-    detail: str = Field(examples=["recipe 42 not found"])
+    loc: list[str | int] = Field(examples=[["body", "url"]])
+    field: str = Field(description="The field's name, with its parents", examples=["url"])
+    msg: str = Field(examples=["Input should be a valid URL, relative URL without a base"])
+    type: str = Field(examples=["url_parsing"])
+
+
+class ProblemDetail(BaseModel):
+    """The body of every error response: RFC 9457 problem details
+    (media type application/problem+json)."""
+
+    type: str = Field(
+        default="about:blank",
+        description="A URI naming the kind of problem; about:blank when the status says it all",
+        examples=["about:blank"],
+    )
+    title: str = Field(description="The kind of problem, in words", examples=["Not Found"])
+    status: int = Field(examples=[404])
+    detail: str = Field(description="What went wrong this time", examples=["recipe 42 not found"])
+    instance: str = Field(description="The request's path", examples=["/api/v1/recipes/42"])
+    errors: list[FieldError] | None = Field(
+        default=None, description="422 only: each invalid field"
+    )

@@ -7,6 +7,7 @@ from pydantic import (
     AfterValidator,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     HttpUrl,
@@ -18,6 +19,7 @@ from app.models.recipe import LABEL_LENGTH, SOURCE_LENGTH, URL_LENGTH
 from app.schemas.base import (
     NO_CONTROL_CHARACTERS,
     OMITTED,
+    ONE_LINE,
     Id,
     InputSchema,
     PublicSchema,
@@ -25,8 +27,8 @@ from app.schemas.base import (
     text,
 )
 
-Label = Annotated[str, text(LABEL_LENGTH), NO_CONTROL_CHARACTERS]
-Source = Annotated[str, text(SOURCE_LENGTH), NO_CONTROL_CHARACTERS]
+Label = Annotated[str, text(LABEL_LENGTH), NO_CONTROL_CHARACTERS, ONE_LINE]
+Source = Annotated[str, text(SOURCE_LENGTH), NO_CONTROL_CHARACTERS, ONE_LINE]
 _WORD = re.compile(r"[^\W_]+")
 
 
@@ -44,7 +46,10 @@ def _has_a_word(keyword: str) -> str:
     return keyword
 
 
-Keyword = Annotated[str, text(100), NO_CONTROL_CHARACTERS, AfterValidator(_has_a_word)]
+# One line with a word in it (a letter or digit, in any script): told to clients in the
+# OpenAPI document; _has_a_word is the check.
+_SEARCHABLE = Field(json_schema_extra={"pattern": r"^[^\x00-\x1f\x7f]*[^\W_][^\x00-\x1f\x7f]*$"})
+Keyword = Annotated[str, text(100), NO_CONTROL_CHARACTERS, _SEARCHABLE, AfterValidator(_has_a_word)]
 
 
 def _fits_column(url: HttpUrl) -> HttpUrl:
@@ -106,14 +111,28 @@ class RecipePublic(PublicSchema):
     updated_at: datetime
 
 
+# RFC 3339, as the OpenAPI `date-time` format says; pydantic alone would also take a
+# number of seconds ("0") or a bare date.
+_RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})")
+
+
+def _rfc3339(value: object) -> object:
+    if not (isinstance(value, str) and _RFC3339.fullmatch(value)):
+        raise ValueError("must be a date and time with its offset, e.g. 2026-11-22T09:30:00Z")
+    return value
+
+
+Instant = Annotated[AwareDatetime, BeforeValidator(_rfc3339)]
+
+
 class RecipeFilters(BaseModel):
     """Filters of a list of recipes (query parameters); those left out do not apply."""
 
     source: Source | None = Field(None, description="Exactly this source")
-    created_after: AwareDatetime | None = Field(
+    created_after: Instant | None = Field(
         None, description="Created after this instant (with its offset, e.g. Z)"
     )
-    created_before: AwareDatetime | None = Field(None, description="Created before this instant")
+    created_before: Instant | None = Field(None, description="Created before this instant")
 
 
 class RecipeListFilters(RecipeFilters):

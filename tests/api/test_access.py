@@ -30,6 +30,8 @@ SUPERUSER = "superuser"
 ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/"): ANYONE,
     ("HEAD", "/"): ANYONE,
+    ("GET", "/health/live"): ANYONE,
+    ("GET", "/health/ready"): ANYONE,
     ("GET", "/api/v1/recipes"): ANYONE,
     ("GET", "/api/v1/recipes/search"): ANYONE,
     ("GET", "/api/v1/recipes/{recipe_id}"): ANYONE,

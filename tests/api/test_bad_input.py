@@ -13,6 +13,7 @@ from app.core.config import settings
 from app.models import Recipe
 from app.models.recipe import LABEL_LENGTH, SOURCE_LENGTH, URL_LENGTH
 from app.models.user import EMAIL_LENGTH, NAME_LENGTH
+from tests.utils.errors import error_detail, invalid_fields
 from tests.utils.factories import make_recipe, recipe_body, user_fields
 from tests.utils.snapshot import everything
 
@@ -33,10 +34,12 @@ def _as_superuser(superuser_client: TestClient) -> None:
 
 def assert_refused(response: Any, status: int, field: str | None = None) -> None:
     assert response.status_code == status, response.text
-    detail = response.json()["detail"]
+    assert error_detail(response)
     if field is not None:
-        assert any(error["loc"][-1] == field for error in detail), detail
-        assert all(error["msg"] for error in detail)
+        assert field in invalid_fields(response), response.text
+        errors = response.json()["errors"]
+        assert all(error["msg"] for error in errors)
+        assert field in error_detail(response)
 
 
 @pytest.mark.parametrize("bad", BAD_IDS)
@@ -176,7 +179,7 @@ def test_invalid_json_is_422(client: TestClient, db: Session, recipe: Recipe, pa
     )
 
     assert response.status_code == 422
-    assert response.json()["detail"][0]["msg"] == "JSON decode error"
+    assert response.json()["errors"][0]["msg"] == "JSON decode error"
     assert everything(db) == before
 
 
@@ -203,7 +206,7 @@ def test_wrong_content_type_is_415(
     )
 
     assert response.status_code == 415
-    assert "application/json" in response.json()["detail"]
+    assert "application/json" in error_detail(response)
     assert everything(db) == before
 
 
@@ -214,7 +217,7 @@ def test_body_over_the_limit_is_413(client: TestClient, db: Session, recipe: Rec
     response = client.post("/api/v1/recipes", json=recipe_body(label=label))
 
     assert response.status_code == 413
-    assert str(settings.MAX_REQUEST_BODY_BYTES) in response.json()["detail"]
+    assert str(settings.MAX_REQUEST_BODY_BYTES) in error_detail(response)
     assert everything(db) == before
 
 

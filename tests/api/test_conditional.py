@@ -9,6 +9,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from app.models import Recipe, User
+from tests.utils.errors import error_detail
 from tests.utils.factories import make_recipe, make_user
 
 # (path, model, a change to send, the field it changes)
@@ -86,7 +87,7 @@ def test_stale_if_match_is_412_and_changes_nothing(
     )
 
     assert response.status_code == 412, response.text
-    detail = response.json()["detail"]
+    detail = error_detail(response)
     assert if_match in detail and '"2"' in detail and "fetch it again" in detail
     assert _stored(db, recipe, "label") == "Second version"
     assert _stored(db, recipe, "version") == 2
@@ -193,7 +194,6 @@ def test_losing_a_race_after_the_check_is_409(
     response = superuser_client.patch(url, json={"label": "Overwrite"})
 
     assert response.status_code == 409, response.text
-    assert response.json() == {
-        "detail": f"recipe {recipe.id} was changed by another request at the same time; "
-        "fetch it again"
-    }
+    assert error_detail(response) == (
+        f"recipe {recipe.id} was changed by another request at the same time; fetch it again"
+    )

@@ -37,8 +37,8 @@ def test_length_is_counted_in_characters_before_the_database(
     response = user_client.post(API, json=recipe_body(label=label))
 
     assert response.status_code == 422
-    assert response.json()["detail"][0]["loc"] == ["body", "label"]
-    assert f"at most {LABEL_LENGTH} characters" in response.json()["detail"][0]["msg"]
+    assert response.json()["errors"][0]["loc"] == ["body", "label"]
+    assert f"at most {LABEL_LENGTH} characters" in response.json()["errors"][0]["msg"]
 
 
 @pytest.mark.parametrize("field", ["label", "source"])
@@ -46,7 +46,7 @@ def test_nul_is_refused_not_stored(user_client: TestClient, db: Session, field: 
     response = user_client.post(API, json=recipe_body(**{field: "Bread\x00"}))
 
     assert response.status_code == 422
-    assert response.json()["detail"][0]["loc"] == ["body", field]
+    assert response.json()["errors"][0]["loc"] == ["body", field]
     assert db.query(Recipe).count() == 0
 
 

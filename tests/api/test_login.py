@@ -18,6 +18,7 @@ from app.core.config import settings
 from app.core.security import ALGORITHM, create_access_token, hash_password
 from app.models import User
 from tests.utils.auth import TEST_PASSWORD
+from tests.utils.errors import error_detail
 from tests.utils.factories import make_user
 
 LOGIN = "/api/v1/login/access-token"
@@ -81,7 +82,7 @@ def test_unknown_email_and_wrong_password_get_the_same_answer(
 
     for response in (wrong_password, unknown_email, no_password):
         assert response.status_code == 401
-        assert response.json() == {"detail": "wrong email or password"}
+        assert error_detail(response) == "wrong email or password"
         assert response.headers["www-authenticate"] == "Bearer"
 
 
@@ -116,14 +117,14 @@ def test_login_takes_a_form_not_json(client: TestClient, db: Session) -> None:
     response = client.post(LOGIN, json={"username": "cook@example.com", "password": TEST_PASSWORD})
 
     assert response.status_code == 415
-    assert "application/x-www-form-urlencoded" in response.json()["detail"]
+    assert "application/x-www-form-urlencoded" in error_detail(response)
 
 
 def test_login_needs_both_fields(client: TestClient) -> None:
     response = client.post(LOGIN, data={"username": "cook@example.com"})
 
     assert response.status_code == 422
-    assert [e["loc"] for e in response.json()["detail"]] == [["body", "password"]]
+    assert [e["loc"] for e in response.json()["errors"]] == [["body", "password"]]
 
 
 def test_the_docs_authorize_button_reaches_the_login(client: TestClient, db: Session) -> None:
@@ -184,7 +185,7 @@ def test_bad_tokens_are_401(client: TestClient, db: Session, kind: str) -> None:
 
     assert response.status_code == 401, response.text
     assert response.headers["www-authenticate"] == "Bearer"
-    assert response.json() == {"detail": "the access token is invalid or expired; sign in again"}
+    assert error_detail(response) == "the access token is invalid or expired; sign in again"
 
 
 @pytest.mark.parametrize(

@@ -9,6 +9,7 @@ from app.core.config import settings
 from app.models import Recipe, User
 from app.schemas.base import MAX_LIMIT
 from tests.utils.auth import sign_in
+from tests.utils.errors import error_detail, invalid_fields
 from tests.utils.factories import make_recipe, make_user, recipe_body, recipe_fields
 
 API = "/api/v1/recipes"
@@ -47,7 +48,7 @@ def test_get_missing_recipe_is_404_naming_it(client: TestClient) -> None:
     response = client.get(f"{API}/999999")
 
     assert response.status_code == 404
-    assert response.json() == {"detail": "recipe 999999 not found"}
+    assert error_detail(response) == "recipe 999999 not found"
 
 
 def test_list_is_newest_first_with_total_and_stable_pages(client: TestClient, db: Session) -> None:
@@ -115,7 +116,7 @@ def test_put_requires_every_field(user_client: TestClient, db: Session, normal_u
     response = client.put(f"{API}/{recipe.id}", json={"label": "Only this"})
 
     assert response.status_code == 422
-    missing = {error["loc"][-1] for error in response.json()["detail"]}
+    missing = set(invalid_fields(response))
     assert missing == {"source", "url"}
     assert client.get(f"{API}/{recipe.id}").json()["label"] == "Keep me"
 
@@ -189,7 +190,7 @@ def test_search_bounds_max_results(client: TestClient) -> None:
     for bad in (0, -1, settings.MAX_SEARCH_RESULTS + 1, 2**63, "many"):
         response = client.get(f"{API}/search", params={"keyword": "x", "max_results": bad})
         assert response.status_code == 422, bad
-        assert response.json()["detail"][0]["loc"] == ["query", "max_results"]
+        assert response.json()["errors"][0]["loc"] == ["query", "max_results"]
 
 
 def test_limit_above_page_size_bound_is_refused(client: TestClient) -> None:
@@ -197,7 +198,7 @@ def test_limit_above_page_size_bound_is_refused(client: TestClient) -> None:
     response = client.get(API, params={"limit": settings.MAX_PAGE_SIZE + 1})
 
     assert response.status_code == 422
-    assert response.json()["detail"][0]["loc"] == ["query", "limit"]
+    assert response.json()["errors"][0]["loc"] == ["query", "limit"]
 
 
 # Who may write.
@@ -215,7 +216,7 @@ def test_submitter_id_in_the_body_is_refused_naming_it(
     response = user_client.request(method, url, json=recipe_body(submitter_id=other.id))
 
     assert response.status_code == 422
-    assert [e["loc"] for e in response.json()["detail"]] == [["body", "submitter_id"]]
+    assert [e["loc"] for e in response.json()["errors"]] == [["body", "submitter_id"]]
     assert db.scalar(select(func.count()).select_from(Recipe)) == count
     assert db.scalars(select(Recipe.submitter_id)).all() == [normal_user.id]
 
@@ -230,7 +231,7 @@ def test_someone_elses_recipe_is_403_and_unchanged(
     response = user_client.request(method, f"{API}/{recipe.id}", json=recipe_body())
 
     assert response.status_code == 403
-    assert response.json() == {"detail": f"recipe {recipe.id} is not yours"}
+    assert error_detail(response) == f"recipe {recipe.id} is not yours"
     assert user_client.get(f"{API}/{recipe.id}").json() == before
 
 

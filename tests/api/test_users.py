@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session
 from app.core.security import verify_password
 from app.models import Recipe, User
 from tests.utils.auth import TEST_PASSWORD, sign_in
+from tests.utils.errors import error_detail
 from tests.utils.factories import make_recipe, make_superuser, make_user, user_fields
 
 API = "/api/v1/users"
@@ -34,7 +35,7 @@ def test_duplicate_email_is_409_in_any_case(superuser_client: TestClient, db: Se
     response = superuser_client.post(API, json={"email": "TAKEN@example.com"})
 
     assert response.status_code == 409
-    assert "taken@example.com" in response.json()["detail"]
+    assert "taken@example.com" in error_detail(response)
     assert _count_users(db) == count
 
 
@@ -69,7 +70,7 @@ def test_patch_user_may_clear_a_name_but_not_the_email(
 
     assert cleared.status_code == 200 and cleared.json()["first_name"] is None
     assert no_email.status_code == 422
-    assert no_email.json()["detail"][0]["loc"] == ["body", "email"]
+    assert no_email.json()["errors"][0]["loc"] == ["body", "email"]
 
 
 def test_normal_users_cannot_make_anyone_superuser(
@@ -85,8 +86,8 @@ def test_normal_users_cannot_make_anyone_superuser(
     patched = client.patch(f"{API}/{normal_user.id}", json={"is_superuser": True})
 
     assert signed_up.status_code == patched_me.status_code == 422
-    assert signed_up.json()["detail"][0]["loc"] == ["body", "is_superuser"]
-    assert patched_me.json()["detail"][0]["loc"] == ["body", "is_superuser"]
+    assert signed_up.json()["errors"][0]["loc"] == ["body", "is_superuser"]
+    assert patched_me.json()["errors"][0]["loc"] == ["body", "is_superuser"]
     assert created.status_code == patched.status_code == 403
     assert db.scalar(select(func.count()).where(User.is_superuser)) == 0
 
@@ -146,7 +147,7 @@ def test_delete_missing_user_is_404(superuser_client: TestClient) -> None:
     response = superuser_client.delete(f"{API}/424242")
 
     assert response.status_code == 404
-    assert response.json() == {"detail": "user 424242 not found"}
+    assert error_detail(response) == "user 424242 not found"
 
 
 def test_user_recipes_lists_only_theirs_newest_first(client: TestClient, db: Session) -> None:
@@ -220,7 +221,7 @@ def test_signup_password_length(
         assert response.status_code == 201, response.text
     else:
         assert response.status_code == 422
-        assert response.json()["detail"][0]["loc"] == ["body", "password"]
+        assert response.json()["errors"][0]["loc"] == ["body", "password"]
         assert _count_users(db) == count
 
 
@@ -228,7 +229,7 @@ def test_signup_needs_a_password(client: TestClient) -> None:
     response = client.post(f"{API}/signup", json={"email": "nopass@example.com"})
 
     assert response.status_code == 422
-    assert response.json()["detail"][0]["loc"] == ["body", "password"]
+    assert response.json()["errors"][0]["loc"] == ["body", "password"]
 
 
 def test_me_is_the_signed_in_user(user_client: TestClient, normal_user: User) -> None:
@@ -260,7 +261,7 @@ def test_patch_me_refuses_fields_that_are_not_ones_own_to_set(
     response = user_client.patch(f"{API}/me", json={field: "x" * 20})
 
     assert response.status_code == 422
-    assert response.json()["detail"][0]["loc"] == ["body", field]
+    assert response.json()["errors"][0]["loc"] == ["body", field]
     db.expire_all()
     assert db.scalar(select(User.hashed_password).where(User.id == normal_user.id)) is None
 
@@ -312,7 +313,7 @@ def test_changing_ones_password_needs_the_current_one(client: TestClient, db: Se
     )
 
     assert wrong.status_code == 403
-    assert wrong.json() == {"detail": "the current password is wrong"}
+    assert error_detail(wrong) == "the current password is wrong"
     assert changed.status_code == 204
     assert _login_status(client, user.email, "new secret") == 200
     assert _login_status(client, user.email, TEST_PASSWORD) == 401
@@ -338,5 +339,5 @@ def test_a_new_password_is_checked_like_any_other(client: TestClient, db: Sessio
     )
 
     assert response.status_code == 422
-    assert response.json()["detail"][0]["loc"] == ["body", "new_password"]
+    assert response.json()["errors"][0]["loc"] == ["body", "new_password"]
     assert _login_status(client, user.email, TEST_PASSWORD) == 200

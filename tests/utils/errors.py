@@ -1,23 +1,25 @@
-"""What an error response says, read the same way whatever the error format.
-
-Tests assert on error bodies only through these two, so a change of format (e.g. to
-RFC 9457 problem details) changes this module and not every test.
-"""
+"""Reading error responses: every one is an RFC 9457 problem (application/problem+json)."""
 
 from typing import Any
 
+PROBLEM_JSON = "application/problem+json"
+
+
+def _problem(response: Any) -> dict[str, Any]:
+    assert response.headers["content-type"] == PROBLEM_JSON, response.text
+    body: dict[str, Any] = response.json()
+    assert body["status"] == response.status_code, body
+    assert {"type", "title", "status", "detail", "instance"} <= set(body), body
+    return body
+
 
 def error_detail(response: Any) -> str:
-    """The human message: `detail` when it is a string, else its errors' messages joined."""
-    detail = response.json()["detail"]
-    if isinstance(detail, str):
-        return detail
-    return "; ".join(str(error["msg"]) for error in detail)
+    """The human message of an error response."""
+    detail: str = _problem(response)["detail"]
+    return detail
 
 
 def invalid_fields(response: Any) -> list[str]:
-    """For a 422: the field each error names (the last element of its `loc`)."""
-    detail = response.json()["detail"]
-    if isinstance(detail, str):
-        return []
-    return [str(error["loc"][-1]) for error in detail]
+    """For a 422: the name of each invalid field (the last element of each error's loc)."""
+    assert response.status_code == 422, response.text
+    return [str(error["loc"][-1]) for error in _problem(response)["errors"]]

@@ -62,6 +62,16 @@ def running_service(workdir: Path, **settings: str) -> Iterator[str]:
 
     Stopped at the end whatever happened: SIGTERM to its process group, then SIGKILL.
     """
+    with service_process(workdir, **settings) as (url, _process):
+        yield url
+
+
+@contextmanager
+def service_process(
+    workdir: Path, **settings: str
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """`running_service`, also yielding the process: run.sh execs uvicorn, so its pid
+    is uvicorn's."""
     port = free_port()
     env = app_env(HOST="127.0.0.1", PORT=str(port), **settings)
     log = workdir / "server.log"
@@ -78,7 +88,7 @@ def running_service(workdir: Path, **settings: str) -> Iterator[str]:
         )
         try:
             _wait_until_up(process, url, log)
-            yield url
+            yield url, process
         finally:
             _stop(process)
 

@@ -11,7 +11,7 @@ from app.core.config import settings
 from app.crud.base import CRUDBase, Window
 from app.crud.listing import Position, Sort, decode_cursor, encode_cursor
 from app.exceptions import InvalidParameter
-from app.schemas.base import MAX_OFFSET, Page
+from app.schemas.base import Page
 
 # Deeper than this, OFFSET reads and throws away too many rows; cursors go anywhere.
 MAX_API_OFFSET = 10_000
@@ -20,9 +20,10 @@ Offset = Annotated[
     int,
     Query(
         ge=0,
-        le=MAX_OFFSET,
+        # Checked in list_params, whose 422 says what to do instead; told to clients here.
+        json_schema_extra={"maximum": MAX_API_OFFSET},
         description=f"How many items to skip, at most {MAX_API_OFFSET}; "
-        "to go further follow the `next` link",
+        "to go further follow the `next` link (a cursor), which is as fast on any page",
     ),
 ]
 Limit = Annotated[
@@ -89,6 +90,10 @@ class ListParams:
 def list_params(crud: CRUDBase[Any, Any, Any]) -> Callable[..., ListParams]:
     """The dependency reading a list's query parameters for `crud`'s table."""
     allowed = ", ".join(crud.sortable)
+    # What Sort.parse accepts, for the OpenAPI document (the check itself is Sort.parse,
+    # whose 422 names the allowed columns).
+    column = "-?(" + "|".join(crud.sortable) + ")"
+    sort_pattern = f"^{column}(,{column})*$"
 
     def dependency(
         request: Request,
@@ -100,6 +105,7 @@ def list_params(crud: CRUDBase[Any, Any, Any]) -> Callable[..., ListParams]:
             str | None,
             Query(
                 max_length=200,
+                json_schema_extra={"pattern": sort_pattern},
                 description=f"Comma-separated columns among {allowed}, '-' before one "
                 f"for descending; the id always ends the order. Default: {crud.default_sort}",
             ),

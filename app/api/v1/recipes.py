@@ -4,10 +4,12 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 
 from app import crud
 from app.api.deps import CurrentUser, SessionDep
+from app.api.openapi import links
 from app.api.preconditions import IfMatch, IfNoneMatch, check_if_match, check_if_none_match, etag
 from app.api.responses import (
     CONFLICT,
     DATABASE,
+    INVALID_INPUT,
     JSON_BODY,
     NOT_FOUND,
     NOT_MODIFIED,
@@ -21,7 +23,7 @@ from app.schemas import Page, RecipeCreate, RecipePublic, RecipeSearchResults, R
 from app.schemas.base import MAX_ID
 from app.schemas.recipe import Keyword, RecipeListFilters
 
-router = APIRouter(prefix="/recipes", tags=["recipes"], responses=DATABASE)
+router = APIRouter(prefix="/recipes", tags=["recipes"], responses=DATABASE | INVALID_INPUT)
 
 RecipeId = Annotated[int, Path(ge=1, le=MAX_ID, description="The recipe's id")]
 
@@ -77,7 +79,12 @@ def get_recipe(
     return RecipePublic.model_validate(recipe)
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, responses=SIGNED_IN | JSON_BODY | CONFLICT)
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    responses=SIGNED_IN | JSON_BODY | CONFLICT,
+    openapi_extra=links("/api/v1/recipes/{recipe_id}", "get", "patch", "put", "delete"),
+)
 def create_recipe(
     db: SessionDep,
     current_user: CurrentUser,

@@ -4,10 +4,12 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 
 from app import crud
 from app.api.deps import CurrentSuperuser, CurrentUser, SessionDep
+from app.api.openapi import links
 from app.api.preconditions import IfMatch, IfNoneMatch, check_if_match, check_if_none_match, etag
 from app.api.responses import (
     CONFLICT,
     DATABASE,
+    INVALID_INPUT,
     JSON_BODY,
     NOT_FOUND,
     NOT_MODIFIED,
@@ -30,7 +32,7 @@ from app.schemas import (
 from app.schemas.base import MAX_ID
 from app.schemas.recipe import RecipeFilters
 
-router = APIRouter(prefix="/users", tags=["users"], responses=DATABASE)
+router = APIRouter(prefix="/users", tags=["users"], responses=DATABASE | INVALID_INPUT)
 
 UserId = Annotated[int, Path(ge=1, le=MAX_ID, description="The user's id")]
 
@@ -61,7 +63,12 @@ def list_users(
     return params.page(Page[UserPublic], window, lambda: crud.user.count_filtered(db, chosen))
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, responses=PERMISSION | JSON_BODY | CONFLICT)
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    responses=PERMISSION | JSON_BODY | CONFLICT,
+    openapi_extra=links("/api/v1/users/{user_id}", "get", "patch", "delete"),
+)
 def create_user(
     db: SessionDep,
     _superuser: CurrentSuperuser,
