@@ -24,6 +24,19 @@ def _no_control_characters(value: str) -> str:
 
 
 NO_CONTROL_CHARACTERS = AfterValidator(_no_control_characters)
+
+
+def _trimmed(value: str) -> str:
+    value = value.strip()
+    if not value:
+        raise ValueError("must not be blank")
+    return value
+
+
+# Leading and trailing spaces dropped, after the checks above (which see what was sent,
+# as the schema's pattern and maxLength do: trimming first would accept "x" followed by
+# 300 spaces or vertical tabs, which the schema refuses).
+TRIMMED = AfterValidator(_trimmed)
 # The same rules, told to clients in the OpenAPI document (the fuzz test found them
 # missing): no control characters, and something besides the whitespace that is trimmed.
 ONE_LINE = Field(
@@ -32,9 +45,10 @@ ONE_LINE = Field(
 
 
 def text(max_length: int) -> StringConstraints:
-    """A one-line string of text: trimmed, 1 to `max_length` characters. Used as
-    `Annotated[str, text(n), NO_CONTROL_CHARACTERS, ONE_LINE]`, n the column's length."""
-    return StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length)
+    """A one-line string of text, 1 to `max_length` characters as sent. Used as
+    `Annotated[str, text(n), NO_CONTROL_CHARACTERS, TRIMMED, ONE_LINE]`, n the column's
+    length."""
+    return StringConstraints(min_length=1, max_length=max_length)
 
 
 class InputSchema(BaseModel):

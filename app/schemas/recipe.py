@@ -20,6 +20,7 @@ from app.schemas.base import (
     NO_CONTROL_CHARACTERS,
     OMITTED,
     ONE_LINE,
+    TRIMMED,
     Id,
     InputSchema,
     PublicSchema,
@@ -27,8 +28,8 @@ from app.schemas.base import (
     text,
 )
 
-Label = Annotated[str, text(LABEL_LENGTH), NO_CONTROL_CHARACTERS, ONE_LINE]
-Source = Annotated[str, text(SOURCE_LENGTH), NO_CONTROL_CHARACTERS, ONE_LINE]
+Label = Annotated[str, text(LABEL_LENGTH), NO_CONTROL_CHARACTERS, TRIMMED, ONE_LINE]
+Source = Annotated[str, text(SOURCE_LENGTH), NO_CONTROL_CHARACTERS, TRIMMED, ONE_LINE]
 _WORD = re.compile(r"[^\W_]+")
 
 
@@ -48,8 +49,12 @@ def _has_a_word(keyword: str) -> str:
 
 # One line with a word in it (a letter or digit, in any script): told to clients in the
 # OpenAPI document; _has_a_word is the check.
-_SEARCHABLE = Field(json_schema_extra={"pattern": r"^[^\x00-\x1f\x7f]*[^\W_][^\x00-\x1f\x7f]*$"})
-Keyword = Annotated[str, text(100), NO_CONTROL_CHARACTERS, _SEARCHABLE, AfterValidator(_has_a_word)]
+_SEARCHABLE = Field(
+    json_schema_extra={"pattern": r"^[^\x00-\x1f\x7f]*[^\W_][^\x00-\x1f\x7f]*$"},
+)
+Keyword = Annotated[
+    str, text(100), NO_CONTROL_CHARACTERS, TRIMMED, _SEARCHABLE, AfterValidator(_has_a_word)
+]
 
 
 def _fits_column(url: HttpUrl) -> HttpUrl:

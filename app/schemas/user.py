@@ -10,6 +10,7 @@ from app.schemas.base import (
     NO_CONTROL_CHARACTERS,
     OMITTED,
     ONE_LINE,
+    TRIMMED,
     Id,
     InputSchema,
     PublicSchema,
@@ -27,7 +28,7 @@ Email = Annotated[
         ".localhost, .local, ...) are refused"
     ),
 ]
-Name = Annotated[str, text(NAME_LENGTH), NO_CONTROL_CHARACTERS, ONE_LINE]
+Name = Annotated[str, text(NAME_LENGTH), NO_CONTROL_CHARACTERS, TRIMMED, ONE_LINE]
 # Taken as typed: no trimming, any characters.
 Password = Annotated[
     str, StringConstraints(min_length=PASSWORD_MIN_LENGTH, max_length=PASSWORD_MAX_LENGTH)
