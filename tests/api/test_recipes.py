@@ -1,3 +1,4 @@
+import time
 from datetime import datetime
 
 import pytest
@@ -168,10 +169,18 @@ def test_search_finds_a_match_behind_thousands_of_other_rows(
     # The match is the oldest row: last in list order, far past any first page.
     match = make_recipe(db, user, label="Hidden Saffron Risotto", created_at=oldest)
 
-    response = client.get(f"{API}/search", params={"keyword": "saffron", "max_results": 1})
-
     assert db.scalar(select(func.count()).select_from(Recipe)) == 5001
-    assert [r["id"] for r in response.json()["items"]] == [match.id]
+    # Once, in a full CI run, MariaDB's FULLTEXT index did not yet show the match right
+    # after this 5,001-row commit (it passed alone and in other full runs; suspected:
+    # InnoDB's full-text cache being synced). The match must still be found, within 5 s.
+    deadline = time.monotonic() + 5
+    while True:
+        response = client.get(f"{API}/search", params={"keyword": "saffron", "max_results": 1})
+        found = [r["id"] for r in response.json()["items"]]
+        if found or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert found == [match.id]
 
 
 @pytest.mark.committed
