@@ -6,10 +6,14 @@ since, the write is refused with 412 instead of silently overwriting their chang
 `If-None-Match` on a read answers 304 when the client's copy is still current.
 """
 
-from typing import Annotated, Protocol
+from collections.abc import Mapping
+from typing import Annotated, Any, Protocol, TypeVar
 
-from fastapi import Header
+from fastapi import Header, Response
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
 
+from app.crud.base import CRUDBase
 from app.exceptions import NotModified, PreconditionFailed
 
 IfMatch = Annotated[
@@ -62,3 +66,22 @@ def check_if_none_match(header: str | None, obj: Versioned) -> None:
     tags = {tag.removeprefix("W/") for tag in _tags(header)}
     if "*" in tags or current in tags:
         raise NotModified(current)
+
+
+VersionedT = TypeVar("VersionedT", bound=Versioned)
+
+
+def update_if_match(
+    db: Session,
+    crud: CRUDBase[Any, Any, Any],
+    db_obj: VersionedT,
+    obj_in: BaseModel | Mapping[str, Any],
+    *,
+    if_match: str | None,
+    response: Response,
+) -> VersionedT:
+    """`crud.update`, if `if_match` allows it; the response carries the new ETag."""
+    check_if_match(if_match, db_obj, crud.name)
+    updated: VersionedT = crud.update(db, db_obj=db_obj, obj_in=obj_in)
+    response.headers["ETag"] = etag(updated)
+    return updated

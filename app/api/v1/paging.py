@@ -1,11 +1,12 @@
 """Query parameters for paged lists: cursor or bounded offset, limit, sort, total."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 from urllib.parse import urlencode
 
 from fastapi import Query, Request, Response
+from sqlalchemy.orm import Session
 
 from app.core.config import settings
 from app.crud.base import CRUDBase, Window
@@ -57,6 +58,24 @@ class ListParams:
     offset: int
     limit: int
     include_total: bool
+
+    def fetch(
+        self,
+        db: Session,
+        crud: CRUDBase[Any, Any, Any],
+        schema: type[Page[ItemT]],
+        filters: Mapping[str, Any],
+    ) -> Page[ItemT]:
+        """The page of `crud`'s rows matching `filters` that this request asks for."""
+        window = crud.get_window(
+            db,
+            sort=self.sort,
+            filters=filters,
+            after=self.after,
+            offset=self.offset,
+            limit=self.limit,
+        )
+        return self.page(schema, window, lambda: crud.count_filtered(db, filters))
 
     def page(
         self, schema: type[Page[ItemT]], window: Window[Any], total: Callable[[], int]

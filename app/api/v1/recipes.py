@@ -5,7 +5,14 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 from app import crud
 from app.api.deps import CurrentUser, SessionDep
 from app.api.openapi import links
-from app.api.preconditions import IfMatch, IfNoneMatch, check_if_match, check_if_none_match, etag
+from app.api.preconditions import (
+    IfMatch,
+    IfNoneMatch,
+    check_if_match,
+    check_if_none_match,
+    etag,
+    update_if_match,
+)
 from app.api.responses import (
     CONFLICT,
     DATABASE,
@@ -37,15 +44,7 @@ def list_recipes(
     """List recipes, newest first unless sorted otherwise; `next`/`prev` (and the Link
     header) lead to the neighbouring pages."""
     chosen = filters.model_dump()
-    window = crud.recipe.get_window(
-        db,
-        sort=params.sort,
-        filters=chosen,
-        after=params.after,
-        offset=params.offset,
-        limit=params.limit,
-    )
-    return params.page(Page[RecipePublic], window, lambda: crud.recipe.count_filtered(db, chosen))
+    return params.fetch(db, crud.recipe, Page[RecipePublic], chosen)
 
 
 @router.get("/search")
@@ -113,9 +112,9 @@ def update_recipe(
 ) -> RecipePublic:
     """Change some fields of your recipe; fields left out stay as they are."""
     recipe = crud.recipe.get_for_change(db, recipe_id, by=current_user)
-    check_if_match(if_match, recipe, crud.recipe.name)
-    recipe = crud.recipe.update(db, db_obj=recipe, obj_in=recipe_in)
-    response.headers["ETag"] = etag(recipe)
+    recipe = update_if_match(
+        db, crud.recipe, recipe, recipe_in, if_match=if_match, response=response
+    )
     return RecipePublic.model_validate(recipe)
 
 
@@ -130,9 +129,9 @@ def replace_recipe(
 ) -> RecipePublic:
     """Replace every field of your recipe (its submitter stays)."""
     recipe = crud.recipe.get_for_change(db, recipe_id, by=current_user)
-    check_if_match(if_match, recipe, crud.recipe.name)
-    recipe = crud.recipe.update(db, db_obj=recipe, obj_in=recipe_in.model_dump())
-    response.headers["ETag"] = etag(recipe)
+    recipe = update_if_match(
+        db, crud.recipe, recipe, recipe_in.model_dump(), if_match=if_match, response=response
+    )
     return RecipePublic.model_validate(recipe)
 
 

@@ -5,7 +5,14 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 from app import crud
 from app.api.deps import CurrentSuperuser, CurrentUser, SessionDep
 from app.api.openapi import links
-from app.api.preconditions import IfMatch, IfNoneMatch, check_if_match, check_if_none_match, etag
+from app.api.preconditions import (
+    IfMatch,
+    IfNoneMatch,
+    check_if_match,
+    check_if_none_match,
+    etag,
+    update_if_match,
+)
 from app.api.responses import (
     CONFLICT,
     DATABASE,
@@ -52,15 +59,7 @@ def list_users(
 ) -> Page[UserPublic]:
     """List users, oldest first unless sorted otherwise (superusers only)."""
     chosen = {"is_superuser": is_superuser}
-    window = crud.user.get_window(
-        db,
-        sort=params.sort,
-        filters=chosen,
-        after=params.after,
-        offset=params.offset,
-        limit=params.limit,
-    )
-    return params.page(Page[UserPublic], window, lambda: crud.user.count_filtered(db, chosen))
+    return params.fetch(db, crud.user, Page[UserPublic], chosen)
 
 
 @router.post(
@@ -107,9 +106,9 @@ def update_me(
     if_match: IfMatch = None,
 ) -> UserPublic:
     """Change some fields of your own account; fields left out stay as they are."""
-    check_if_match(if_match, current_user, crud.user.name)
-    user = crud.user.update(db, db_obj=current_user, obj_in=user_in)
-    response.headers["ETag"] = etag(user)
+    user = update_if_match(
+        db, crud.user, current_user, user_in, if_match=if_match, response=response
+    )
     return UserPublic.model_validate(user)
 
 
@@ -156,9 +155,7 @@ def update_user(
     """Change some fields of a user, password and superuser flag included (superusers
     only); fields left out stay as they are."""
     user = crud.user.get_or_raise(db, user_id)
-    check_if_match(if_match, user, crud.user.name)
-    user = crud.user.update(db, db_obj=user, obj_in=user_in)
-    response.headers["ETag"] = etag(user)
+    user = update_if_match(db, crud.user, user, user_in, if_match=if_match, response=response)
     return UserPublic.model_validate(user)
 
 
@@ -185,12 +182,4 @@ def list_user_recipes(
     """List the recipes a user submitted, newest first unless sorted otherwise."""
     crud.user.get_or_raise(db, user_id)
     chosen = filters.model_dump() | {"submitter_id": user_id}
-    window = crud.recipe.get_window(
-        db,
-        sort=params.sort,
-        filters=chosen,
-        after=params.after,
-        offset=params.offset,
-        limit=params.limit,
-    )
-    return params.page(Page[RecipePublic], window, lambda: crud.recipe.count_filtered(db, chosen))
+    return params.fetch(db, crud.recipe, Page[RecipePublic], chosen)
