@@ -92,7 +92,7 @@ class Server:
             query = "SELECT datname FROM pg_database"
         else:
             query = "SELECT schema_name FROM information_schema.schemata"
-        stale = [name for name in self._admin_names(query) if _is_stale(name)]
+        stale = [name for name in self._admin([query]) if _is_stale(name)]
         self._admin([self._drop_statement(name) for name in stale])
         return stale
 
@@ -102,24 +102,20 @@ class Server:
             return f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
         return f"DROP DATABASE IF EXISTS `{name}`"
 
-    def _admin(self, statements: Sequence[str]) -> None:
+    def _admin(self, statements: Sequence[str]) -> list[str]:
+        """Run `statements` on the server, outside any transaction; the first column of
+        the last one's rows."""
         assert self.admin_url is not None
         admin = create_engine(self.admin_url, isolation_level="AUTOCOMMIT")
+        rows: list[str] = []
         try:
             with admin.connect() as connection:
                 for statement in statements:
-                    connection.execute(text(statement))
+                    result = connection.execute(text(statement))
+                    rows = [str(row[0]) for row in result] if result.returns_rows else []
         finally:
             admin.dispose()
-
-    def _admin_names(self, query: str) -> list[str]:
-        assert self.admin_url is not None
-        admin = create_engine(self.admin_url, isolation_level="AUTOCOMMIT")
-        try:
-            with admin.connect() as connection:
-                return [str(name) for name in connection.execute(text(query)).scalars()]
-        finally:
-            admin.dispose()
+        return rows
 
 
 def _is_stale(name: str) -> bool:
