@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from app import exception_handlers
 from app.api import health, openapi
 from app.api.deps import require_json
+from app.api.routing import Route
 from app.api.v1 import home, login, recipes, users
 from app.core.config import settings
 from app.core.logs import configure_logging
@@ -34,7 +35,7 @@ async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
     logger.info("shut down: database connections closed")
 
 
-api_v1 = APIRouter(prefix=API_V1, dependencies=[Depends(require_json)])
+api_v1 = APIRouter(route_class=Route, prefix=API_V1, dependencies=[Depends(require_json)])
 api_v1.include_router(recipes.router)
 api_v1.include_router(users.router)
 

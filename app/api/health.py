@@ -11,10 +11,11 @@ from pydantic import BaseModel
 
 from app.api.deps import SessionDep
 from app.api.responses import DATABASE
+from app.api.routing import Route
 from app.core.config import PROJECT_DIR
 from app.exceptions import NotReady
 
-router = APIRouter(prefix="/health", tags=["health"])
+router = APIRouter(route_class=Route, prefix="/health", tags=["health"])
 
 
 class Live(BaseModel):

@@ -53,8 +53,8 @@ class Settings(BaseSettings):
 
     # Requests that need a database session wait (without holding a worker thread) for
     # one of DB_POOL_SIZE + DB_MAX_OVERFLOW connections; see app/api/deps.py.
-    DB_POOL_SIZE: PositiveInt = 5
-    DB_MAX_OVERFLOW: Annotated[int, Field(ge=0)] = 10
+    DB_POOL_SIZE: PositiveInt = 15
+    DB_MAX_OVERFLOW: Annotated[int, Field(ge=0)] = 0
     DB_POOL_TIMEOUT: Annotated[float, Field(gt=0)] = 30.0
     # Replace connections older than this (seconds): MySQL closes idle ones after
     # wait_timeout (8 h by default), and proxies and firewalls often sooner.

@@ -8,11 +8,13 @@ from fastapi.security import OAuth2PasswordRequestForm
 from app import crud
 from app.api.deps import SessionDep, require_form
 from app.api.responses import DATABASE, FORM_BODY, INVALID_INPUT, SIGNED_IN
+from app.api.routing import Route
 from app.core.security import create_access_token
 from app.exceptions import NotAuthenticated
 from app.schemas import Token
 
 router = APIRouter(
+    route_class=Route,
     prefix="/login",
     tags=["login"],
     responses=DATABASE | INVALID_INPUT,

@@ -1,6 +1,6 @@
 """Query parameters for paged lists: cursor or bounded offset, limit, sort, total."""
 
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 from urllib.parse import urlencode
@@ -106,7 +106,7 @@ class ListParams:
         return f"{self.request.url.path}?{urlencode(params)}"
 
 
-def list_params(crud: CRUDBase[Any, Any, Any]) -> Callable[..., ListParams]:
+def list_params(crud: CRUDBase[Any, Any, Any]) -> Callable[..., Awaitable[ListParams]]:
     """The dependency reading a list's query parameters for `crud`'s table."""
     allowed = ", ".join(crud.sortable)
     # What Sort.parse accepts, for the OpenAPI document (the check itself is Sort.parse,
@@ -114,7 +114,7 @@ def list_params(crud: CRUDBase[Any, Any, Any]) -> Callable[..., ListParams]:
     column = "-?(" + "|".join(crud.sortable) + ")"
     sort_pattern = f"^{column}(,{column})*$"
 
-    def dependency(
+    async def dependency(
         request: Request,
         response: Response,
         cursor: Cursor = None,

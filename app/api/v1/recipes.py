@@ -24,13 +24,16 @@ from app.api.responses import (
     PRECONDITION,
     SIGNED_IN,
 )
+from app.api.routing import Route
 from app.api.v1.paging import ListParams, list_params
 from app.core.config import settings
 from app.schemas import Page, RecipeCreate, RecipePublic, RecipeSearchResults, RecipeUpdate
 from app.schemas.base import MAX_ID
 from app.schemas.recipe import Keyword, RecipeListFilters
 
-router = APIRouter(prefix="/recipes", tags=["recipes"], responses=DATABASE | INVALID_INPUT)
+router = APIRouter(
+    route_class=Route, prefix="/recipes", tags=["recipes"], responses=DATABASE | INVALID_INPUT
+)
 
 RecipeId = Annotated[int, Path(ge=1, le=MAX_ID, description="The recipe's id")]
 
@@ -62,7 +65,8 @@ def search_recipes(
         int, Query(ge=1, le=settings.MAX_SEARCH_RESULTS, description="How many matches at most")
     ] = settings.DEFAULT_SEARCH_RESULTS,
 ) -> RecipeSearchResults:
-    """Find recipes matching every word of a keyword, best match first, then newest."""
+    """Find recipes matching every word of a keyword, best match first, then the most
+    recently added."""
     items = crud.recipe.search(db, keyword=keyword, limit=max_results)
     return RecipeSearchResults(items=[RecipePublic.model_validate(item) for item in items])
 

@@ -24,6 +24,7 @@ from app.api.responses import (
     PRECONDITION,
     SIGNED_IN,
 )
+from app.api.routing import Route
 from app.api.v1.paging import ListParams, list_params
 from app.models import User
 from app.schemas import (
@@ -39,7 +40,9 @@ from app.schemas import (
 from app.schemas.base import MAX_ID
 from app.schemas.recipe import RecipeFilters
 
-router = APIRouter(prefix="/users", tags=["users"], responses=DATABASE | INVALID_INPUT)
+router = APIRouter(
+    route_class=Route, prefix="/users", tags=["users"], responses=DATABASE | INVALID_INPUT
+)
 
 UserId = Annotated[int, Path(ge=1, le=MAX_ID, description="The user's id")]
 
