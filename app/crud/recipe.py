@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.interfaces import ORMOption
 
 from app.crud.base import AFTER, BEFORE, EQUAL, CRUDBase
-from app.crud.fulltext import matching
+from app.crud.fulltext import best_matches, matches
 from app.exceptions import Forbidden, InvalidReference
 from app.models.recipe import Recipe
 from app.models.user import User
@@ -56,15 +56,17 @@ class CRUDRecipe(CRUDBase[Recipe, RecipeCreate, RecipeUpdate]):
         options: Sequence[ORMOption] = (),
     ) -> Sequence[Recipe]:
         """Recipes matching every word of `keyword` (see app/crud/fulltext.py), best
-        match first, then in list order; none for a keyword without a word."""
-        statement = self._search(db, keyword)
-        if statement is None:
+        match first, then the most recently added; none for a keyword without a word."""
+        self._check_bounds(offset, limit)
+        words = search_words(keyword)
+        if not words:
             return []
-        return self._page(db, statement, offset=offset, limit=limit, options=options)
+        statement = select(Recipe).options(*options)
+        return db.scalars(best_matches(db, statement, words, offset=offset, limit=limit)).all()
 
     def count_search(self, db: Session, *, keyword: str) -> int:
-        statement = self._search(db, keyword)
-        return 0 if statement is None else self._count(db, statement)
+        words = search_words(keyword)
+        return self._count(db, matches(db, select(Recipe), words)) if words else 0
 
     def get_multi_by_submitter(
         self, db: Session, *, submitter_id: int, offset: int = 0, limit: int = 100
@@ -73,10 +75,6 @@ class CRUDRecipe(CRUDBase[Recipe, RecipeCreate, RecipeUpdate]):
 
     def count_by_submitter(self, db: Session, *, submitter_id: int) -> int:
         return self._count(db, self._by_submitter(submitter_id))
-
-    def _search(self, db: Session, keyword: str) -> Select[Recipe] | None:
-        words = search_words(keyword)
-        return matching(db, select(Recipe), words) if words else None
 
     def _by_submitter(self, submitter_id: int) -> Select[Recipe]:
         return select(Recipe).where(Recipe.submitter_id == submitter_id)

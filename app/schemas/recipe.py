@@ -145,6 +145,7 @@ class RecipeListFilters(RecipeFilters):
 
 
 class RecipeSearchResults(BaseModel):
-    """Recipes matching every word of the keyword, best match first, then newest."""
+    """Recipes matching every word of the keyword, best match first, then the most
+    recently added."""
 
     items: list[RecipePublic]

@@ -84,8 +84,9 @@ def test_a_word_twice_ranks_first(client: TestClient, db: Session, cook: User) -
     older.created_at = once.created_at.replace(year=once.created_at.year - 1)
     db.commit()
 
-    # Equal matches come newest first, then by id (the list order).
-    assert found(client, "tomato") == [twice.id, once.id, older.id]
+    # Equal matches come the most recently added first: `older` was added last, then
+    # backdated, and the tie-break is the id, which the index holds (not created_at).
+    assert found(client, "tomato") == [twice.id, older.id, once.id]
 
 
 @pytest.mark.engines("sqlite", "postgresql")

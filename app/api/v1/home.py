@@ -1,6 +1,5 @@
 """The HTML home page: the latest recipes, a search box and pages, over the same data layer."""
 
-from math import ceil
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlencode
@@ -13,16 +12,20 @@ from sqlalchemy.orm import joinedload
 
 from app import crud
 from app.api.deps import SessionDep
+from app.api.routing import Route
+from app.api.v1.paging import MAX_API_OFFSET
 from app.core.config import settings
 from app.models import Recipe
-from app.schemas.base import MAX_OFFSET, NO_CONTROL_CHARACTERS
+from app.schemas.base import NO_CONTROL_CHARACTERS
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
 templates = Jinja2Templates(directory=TEMPLATES_DIR)
 
-router = APIRouter(tags=["home"], include_in_schema=False)
+router = APIRouter(route_class=Route, tags=["home"], include_in_schema=False)
 
 PAGE_SIZE = settings.DEFAULT_PAGE_SIZE
+# Pages are numbered (OFFSET), as deep as the API's offsets go; a search finds the rest.
+LAST_PAGE = MAX_API_OFFSET // PAGE_SIZE
 SearchText = Annotated[
     str, StringConstraints(strip_whitespace=True, max_length=100), NO_CONTROL_CHARACTERS
 ]
@@ -33,20 +36,20 @@ def home(
     request: Request,
     db: SessionDep,
     q: Annotated[SearchText, Query(description="Search text")] = "",
-    page: Annotated[int, Query(ge=1, le=MAX_OFFSET // PAGE_SIZE)] = 1,
+    page: Annotated[int, Query(ge=1, le=LAST_PAGE)] = 1,
 ) -> HTMLResponse:
     """The latest recipes, newest first, or those matching a search."""
-    offset = (page - 1) * PAGE_SIZE
+    # One more than a page tells whether another page follows. Nothing is counted:
+    # counting every match is the slow part of a page at scale.
+    offset, limit = (page - 1) * PAGE_SIZE, PAGE_SIZE + 1
     with_submitter = [joinedload(Recipe.submitter)]
     if q:
-        recipes = crud.recipe.search(
-            db, keyword=q, offset=offset, limit=PAGE_SIZE, options=with_submitter
+        found = crud.recipe.search(
+            db, keyword=q, offset=offset, limit=limit, options=with_submitter
         )
-        total = crud.recipe.count_search(db, keyword=q)
     else:
-        recipes = crud.recipe.get_multi(db, offset=offset, limit=PAGE_SIZE, options=with_submitter)
-        total = crud.recipe.count(db)
-    pages = max(1, ceil(total / PAGE_SIZE))
+        found = crud.recipe.get_multi(db, offset=offset, limit=limit, options=with_submitter)
+    recipes = found[:PAGE_SIZE]
 
     def page_url(number: int) -> str:
         params = {"q": q, "page": number} if q else {"page": number}
@@ -59,12 +62,10 @@ def home(
         {
             "title": settings.PROJECT_NAME,
             "recipes": recipes,
-            "total": total,
             "q": q,
             "page": page,
-            "pages": pages,
-            # Past the last page, "newer" leads back to the last page that has recipes.
-            "prev_url": page_url(min(page - 1, pages)) if page > 1 else None,
-            "next_url": page_url(page + 1) if page < pages else None,
+            # Past the end, "newer" leads back to the first page.
+            "prev_url": page_url(page - 1 if recipes else 1) if page > 1 else None,
+            "next_url": page_url(page + 1) if len(found) > PAGE_SIZE and page < LAST_PAGE else None,
         },
     )
