@@ -84,15 +84,16 @@ def _position(cursor: str) -> tuple[str, int]:
 
 
 def search(query: dict[str, list[str]]) -> tuple[int, bytes, bytes]:
-    """Full-text search on the service's FTS5 table, best match first."""
+    """Full-text search on the service's FTS5 table, best match first: the page ranked
+    in the index, then its recipes read (the service's query)."""
     words = query["keyword"][0].split()
-    match = " ".join(f'"{word}"*' for word in words)
+    match = " AND ".join(f'"{word}"*' for word in words)
     limit = int(query.get("max_results", ["10"])[0])
     rows = db.execute(
         f"SELECT {', '.join(f'r.{c.strip()}' for c in COLUMNS.split(','))} "
-        "FROM recipes_fts JOIN recipes r ON r.id = recipes_fts.rowid "
-        "WHERE recipes_fts MATCH ? "
-        "ORDER BY bm25(recipes_fts, 10.0, 1.0), r.created_at DESC, r.id DESC LIMIT ?",
+        "FROM recipes r JOIN (SELECT rowid AS id, bm25(recipes_fts, 10.0, 1.0) AS rank "
+        "FROM recipes_fts WHERE recipes_fts MATCH ? ORDER BY rank, rowid DESC LIMIT ?) "
+        "AS ranked ON ranked.id = r.id ORDER BY ranked.rank, r.id DESC",
         (match, limit),
     )
     return _json(200, {"items": [_recipe(row) for row in rows]})
@@ -110,23 +111,25 @@ def like_search(query: dict[str, list[str]]) -> tuple[int, bytes, bytes]:
 
 
 def home(query: dict[str, list[str]]) -> tuple[int, bytes, bytes]:
+    """The service's home page shape: 20 recipes with their submitters, one more read
+    to know whether an older page exists, nothing counted."""
     page = int(query.get("page", ["1"])[0])
-    total = db.execute("SELECT count(*) FROM recipes").fetchone()[0]
     rows = db.execute(
         "SELECT r.label, r.url, r.source, r.created_at, u.first_name, u.surname "
         "FROM recipes r JOIN users u ON u.id = r.submitter_id "
-        "ORDER BY r.created_at DESC, r.id DESC LIMIT 20 OFFSET ?",
+        "ORDER BY r.created_at DESC, r.id DESC LIMIT 21 OFFSET ?",
         ((page - 1) * 20,),
-    )
+    ).fetchall()
     items = "".join(
         f'<li><a href="{html.escape(url)}">{html.escape(label)}</a> {html.escape(source)} '
         f"added by {html.escape(' '.join(filter(None, (first, last))))} "
         f"<time>{created[:10]}</time></li>"
-        for label, url, source, created, first, last in rows
+        for label, url, source, created, first, last in rows[:20]
     )
+    older = f'<a rel="next" href="/?page={page + 1}">Older</a>' if len(rows) > 20 else ""
     page_html = (
         '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Recipes</title>'
-        f"</head><body><p>{total} recipes, newest first</p><ol>{items}</ol></body></html>"
+        f"</head><body><p>Recipes, newest first</p><ol>{items}</ol>{older}</body></html>"
     )
     return 200, b"text/html; charset=utf-8", page_html.encode()
 

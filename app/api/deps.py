@@ -4,6 +4,8 @@ import asyncio
 import logging
 import weakref
 from collections.abc import AsyncIterator
+from contextlib import nullcontext
+from dataclasses import dataclass, field
 from typing import Annotated
 
 from anyio import to_thread
@@ -52,22 +54,33 @@ async def require_form(request: Request) -> None:
         raise _unsupported("application/x-www-form-urlencoded", media_type)
 
 
-CLOSES_IN_PROCESS = engine.dialect.name == "sqlite"
-
-# One semaphore per event loop (the server has one; each test client has its own).
-_slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
-    weakref.WeakKeyDictionary()
-)
+SQLITE = engine.dialect.name == "sqlite"
 
 
-def connection_slots() -> asyncio.Semaphore:
-    """As many slots as the pool has connections: a request holds one while it has a
-    session."""
+@dataclass
+class _Turns:
+    """What requests wait for in the event loop, one set per loop (the server has one;
+    each test client has its own)."""
+
+    # As many as the pool has connections: a request holds one while it has a session.
+    connections: asyncio.Semaphore = field(
+        default_factory=lambda: asyncio.Semaphore(settings.db_connection_limit)
+    )
+    # SQLite: requests that write take turns, first come first served. Left to queue
+    # on the write lock in worker threads, they were served in no particular order
+    # and the unlucky ones waited ten times as long as the rest.
+    writer: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+
+_turns: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Turns] = weakref.WeakKeyDictionary()
+
+
+def _turns_here() -> _Turns:
     loop = asyncio.get_running_loop()
-    slots = _slots.get(loop)
-    if slots is None:
-        slots = _slots[loop] = asyncio.Semaphore(settings.db_connection_limit)
-    return slots
+    turns = _turns.get(loop)
+    if turns is None:
+        turns = _turns[loop] = _Turns()
+    return turns
 
 
 async def get_db(request: Request) -> AsyncIterator[Session]:
@@ -84,14 +97,16 @@ async def get_db(request: Request) -> AsyncIterator[Session]:
     library in this process that takes microseconds, made here; any other database is
     a round trip away, so the close waits in a worker thread and the loop goes on.
     """
-    # A request that may write takes SQLite's write lock up front; see db/session.py.
-    factory = SessionLocal if request.method in _READ_ONLY_METHODS else WriteSessionLocal
-    async with connection_slots():
-        session = factory()
+    writes = request.method not in _READ_ONLY_METHODS
+    turns = _turns_here()
+    # Writers queue before taking a connection slot, so readers never wait behind them.
+    async with turns.writer if writes and SQLITE else nullcontext(), turns.connections:
+        # A request that may write takes SQLite's write lock up front; see db/session.py.
+        session = WriteSessionLocal() if writes else SessionLocal()
         try:
             yield session
         finally:
-            if CLOSES_IN_PROCESS:
+            if SQLITE:
                 _close(session)
             else:
                 await to_thread.run_sync(_close, session)
@@ -126,10 +141,6 @@ def get_current_user(db: SessionDep, token: Annotated[str | None, Depends(oauth2
     user = None if user_id is None else crud.user.get(db, user_id)
     if user is None:
         raise NotAuthenticated("the access token is invalid or expired; sign in again")
-    # End the transaction the lookup began. On SQLite a request that writes begins with
-    # the write lock (db/session.py), and would otherwise hold it, blocking every other
-    # writer, while it goes back to the event loop and waits for the route's thread.
-    db.commit()
     return user
 
 

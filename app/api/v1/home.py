@@ -20,6 +20,8 @@ from app.schemas.base import NO_CONTROL_CHARACTERS
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
 templates = Jinja2Templates(directory=TEMPLATES_DIR)
+# The templates ship with the code: no need to stat their files on every render.
+templates.env.auto_reload = False
 
 router = APIRouter(route_class=Route, tags=["home"], include_in_schema=False)
 
