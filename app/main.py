@@ -1,5 +1,6 @@
 """The FastAPI application: routers, exception handlers, middleware and lifespan."""
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -28,6 +29,11 @@ logger = logging.getLogger("app")
 @asynccontextmanager
 async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
     to_thread.current_default_thread_limiter().total_tokens = settings.WORKER_THREADS
+    # What start-up made (modules, the app and its routes, schemas, mappers) lives as
+    # long as the process. Frozen, the garbage collector stops walking it in every full
+    # collection: those took 70-100 ms each here, and were the p99 of every read.
+    gc.collect()
+    gc.freeze()
     yield
     # uvicorn gets here after the requests in flight have finished (or its graceful
     # shutdown timeout has passed).

@@ -67,8 +67,8 @@ class _Turns:
         default_factory=lambda: asyncio.Semaphore(settings.db_connection_limit)
     )
     # SQLite: requests that write take turns, first come first served. Left to queue
-    # on the write lock in worker threads, they were served in no particular order
-    # and the unlucky ones waited ten times as long as the rest.
+    # on the write lock in worker threads, they were served in no particular order,
+    # and the slowest waited several times as long as the median.
     writer: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
