@@ -1,5 +1,6 @@
 """The HTML home page: the latest recipes, a search box and pages, over the same data layer."""
 
+import functools
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlencode
@@ -9,6 +10,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from pydantic import StringConstraints
 from sqlalchemy.orm import joinedload
+from starlette.applications import Starlette
 
 from app import crud
 from app.api.deps import SessionDep
@@ -33,6 +35,24 @@ SearchText = Annotated[
 ]
 
 
+def site_links(request: Request) -> dict[str, str]:
+    """The pages' links to the site itself: root-relative, so they stay right behind a
+    proxy that rewrites the host, and under its root_path."""
+    root = request.scope.get("root_path", "")
+    return {name: root + path for name, path in _route_paths(request.app).items()}
+
+
+@functools.cache
+def _route_paths(app: Starlette) -> dict[str, str]:
+    # Looked up once per app: the router finds a name by trying every route, and a page
+    # asking four times cost more than rendering the rest of it.
+    return {
+        "home": app.url_path_for("home"),
+        "docs": app.url_path_for("swagger_ui_html"),
+        "stylesheet": app.url_path_for("static", path="style.css"),
+    }
+
+
 @router.api_route("/", methods=["GET", "HEAD"], response_class=HTMLResponse)
 def home(
     request: Request,
@@ -53,16 +73,18 @@ def home(
         found = crud.recipe.get_multi(db, offset=offset, limit=limit, options=with_submitter)
     recipes = found[:PAGE_SIZE]
 
+    links = site_links(request)
+
     def page_url(number: int) -> str:
         params = {"q": q, "page": number} if q else {"page": number}
-        # Root-relative, so links stay right behind a proxy that rewrites the host.
-        return f"{request.url_for('home').path}?{urlencode(params)}"
+        return f"{links['home']}?{urlencode(params)}"
 
     return templates.TemplateResponse(
         request,
         "index.html",
         {
             "title": settings.PROJECT_NAME,
+            "links": links,
             "recipes": recipes,
             "q": q,
             "page": page,
