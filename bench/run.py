@@ -309,6 +309,8 @@ def measure_rounds(
                 method=endpoint.method,
                 token=context.token,
             )
+            if endpoint.method == "POST" and context.db is not None:
+                forget_created(context.db, context.max_id)
     for number in range(1, args.rounds + 1):
         for endpoint in endpoints:
             # Alternate which goes first, so neither always meets a warmer machine.
@@ -337,8 +339,11 @@ def forget_created(db: Path, max_id: int) -> None:
     """Delete what a create run added, so every run reads a table of the same size
     (10 s of creates add thousands of rows at the newest end, where lists and the LIKE
     scan start)."""
-    with closing(sqlite3.connect(db, timeout=30)) as connection, connection:
-        connection.execute("DELETE FROM recipes WHERE id > ?", (max_id,))
+    with closing(sqlite3.connect(db, timeout=30)) as connection:
+        with connection:
+            connection.execute("DELETE FROM recipes WHERE id > ?", (max_id,))
+        # And leave no WAL behind: the next run starts as the first did.
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 def _paths(endpoint: Endpoint, server: Server, context: Context) -> list[str]:
