@@ -458,6 +458,9 @@ def chart(summary: list[dict[str, object]], curve: list[dict[str, float]], path:
     ]
     ratios.barh(names, values, xerr=errors, color="#c0562b")
     ratios.invert_yaxis()
+    # Log scale: the ratios run from a few percent to thousands (search against a scan).
+    ratios.set_xscale("log")
+    ratios.axvline(100, color="grey", linewidth=0.8)
     ratios.set_xlabel("service req/s as % of the raw ceiling (median, min–max over rounds)")
     ratios.set_title("Throughput against the ceiling")
     if curve:
