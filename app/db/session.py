@@ -72,9 +72,14 @@ def _sqlite_begin(writers: threading.Lock, connection: Connection) -> None:
     else:
         # Straight to the driver: SQLAlchemy's statement machinery cost more than the
         # BEGIN itself, on every request.
-        driver = connection.connection.driver_connection
-        assert driver is not None
-        driver.execute(f"BEGIN {mode}")
+        _driver(connection).execute(f"BEGIN {mode}")
+
+
+def _driver(connection: Connection) -> sqlite3.Connection:
+    """The sqlite3 connection under `connection`."""
+    driver = connection.connection.driver_connection
+    assert isinstance(driver, sqlite3.Connection)
+    return driver
 
 
 def _begin_immediate(connection: Connection) -> None:
@@ -83,8 +88,7 @@ def _begin_immediate(connection: Connection) -> None:
     SQLite's own busy handler backs off to 100 ms between tries, so a writer that
     meets another process's transaction can wait far longer than it lasts.
     """
-    driver = connection.connection.driver_connection
-    assert driver is not None
+    driver = _driver(connection)
     deadline = time.monotonic() + settings.SQLITE_BUSY_TIMEOUT
     pause = 0.0005
     driver.execute("PRAGMA busy_timeout = 0")
