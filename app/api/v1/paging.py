@@ -115,6 +115,13 @@ class ListParams:
 
 def list_params(crud: CRUDBase[Any, Any, Any]) -> Callable[..., Awaitable[ListParams]]:
     """The dependency reading a list's query parameters for `crud`'s table."""
+    every_column = crud.sort(",".join(crud.sortable))
+    for (name, _), kind in zip(every_column.keys, crud.sort_types(every_column), strict=True):
+        if kind not in _CURSOR_TYPES:
+            carried = ", ".join(t.__name__ for t in _CURSOR_TYPES)
+            raise TypeError(
+                f"{crud.name}.{name} is a {kind.__name__}: a cursor carries {carried} values"
+            )
     allowed = ", ".join(crud.sortable)
     # What Sort.parse accepts, for the OpenAPI document (the check itself is Sort.parse,
     # whose 422 names the allowed columns).
@@ -160,6 +167,8 @@ def list_params(crud: CRUDBase[Any, Any, Any]) -> Callable[..., Awaitable[ListPa
 # Cursors are signed, so a client can neither forge a position nor feed the query
 # values of the wrong type; the signature is truncated to keep URLs short.
 _SIGNATURE_BYTES = 16
+# What a cursor can carry (JSON's, with timestamps as ISO 8601), so what lists sort by.
+_CURSOR_TYPES = (datetime, int, str)
 
 
 def encode_cursor(resource: str, sort: Sort, position: Position) -> str:
