@@ -12,16 +12,15 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
 from sqlalchemy import ColumnElement, Select, and_, func, inspect, literal, or_, select, tuple_
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import DeclarativeBase, Session
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.orm.interfaces import ORMOption
 
 from app.crud.listing import Position, Sort
-from app.db.base_class import Base
 from app.exceptions import Conflict, NotFound
 from app.schemas.base import MAX_LIMIT, MAX_OFFSET
 
-ModelT = TypeVar("ModelT", bound=Base)
+ModelT = TypeVar("ModelT", bound=DeclarativeBase)
 CreateT = TypeVar("CreateT", bound=BaseModel)
 UpdateT = TypeVar("UpdateT", bound=BaseModel)
 
@@ -46,88 +45,93 @@ class CRUDBase(Generic[ModelT, CreateT, UpdateT]):
     # Columns that no input may set: a subclass writes them itself (e.g. a password hash).
     protected: frozenset[str] = frozenset()
     # What lists may be sorted by (non-null columns: keyset pages compare their values),
-    # and the order when none is asked for. The primary key always ends the order.
-    sortable: tuple[str, ...] = ("id",)
-    default_sort: str = "id"
+    # and the order when none is asked for: the table's one declaration of its order.
+    # The primary key always ends an order; left empty, these are the primary key alone.
+    sortable: tuple[str, ...] = ()
+    default_sort: str = ""
     # Filters lists accept: name -> (column, comparison), e.g. "created_after":
     # ("created_at", AFTER). A filter given None is not applied.
     filters: Mapping[str, tuple[str, Compare]] = {}
 
-    def __init__(self, model: type[ModelT], *, order_by: Sequence[ColumnElement[Any]] = ()) -> None:
-        """`order_by`: the order of every list, the primary key by default. End it with a
-        unique column, so the same query returns the same rows in the same order."""
+    def __init__(self, model: type[ModelT]) -> None:
         self.model = model
-        mapper = inspect(model)
         self.name = model.__name__.lower()
-        self.order_by = tuple(order_by) or tuple(mapper.primary_key)
-        (primary_key,) = mapper.primary_key
-        self._tie_break: str = primary_key.name
+        mapper = inspect(model)
+        if len(mapper.primary_key) != 1:
+            keys = ", ".join(column.name for column in mapper.primary_key)
+            raise TypeError(
+                f"CRUDBase serves tables with a one-column primary key; {self.name}'s is "
+                f"({keys}). Reach a link table through its parents' relationship(secondary=...), "
+                "or give the table a surrogate primary key and a unique constraint on these"
+            )
+        (key_column,) = mapper.primary_key
+        # Sorts and filters name the model's attributes; a column's own name may differ.
+        self._columns = {attr.key: attr.columns[0] for attr in mapper.column_attrs}
+        self.key = mapper.get_property_by_column(key_column).key
+        self.sortable = self.sortable or (self.key,)
+        self.default_sort = self.default_sort or self.key
         for name in self.sortable:
-            if mapper.columns[name].nullable:
+            if name not in self._columns:
+                raise TypeError(f"{self.name} has no column {name!r} to sort by")
+            if self._columns[name].nullable:
                 raise TypeError(f"{self.name}.{name} is nullable and cannot be sortable")
-        # The primary key and the version column are the database's and the ORM's own.
-        self._writable = {
+        self._default_order = self.sort(self.default_sort)
+        # The version column is the ORM's own; a key the database generates is the
+        # database's, and no key changes once written.
+        self._updatable = {
             attr.key
             for attr in mapper.column_attrs
             if not attr.columns[0].primary_key
             and attr.columns[0] is not mapper.version_id_col
             and attr.key not in self.protected
         }
+        generated = key_column is key_column.table.autoincrement_column
+        self._creatable = self._updatable if generated else self._updatable | {self.key}
 
-    def get(self, db: Session, id: int) -> ModelT | None:
+    def get(self, db: Session, id: Any) -> ModelT | None:
+        """The row whose primary key is `id`, or None."""
         return db.get(self.model, id)
 
-    def get_or_raise(self, db: Session, id: int) -> ModelT:
+    def get_or_raise(self, db: Session, id: Any) -> ModelT:
         obj = self.get(db, id)
         if obj is None:
             raise NotFound(self.name, id)
         return obj
 
-    def get_multi(
-        self,
-        db: Session,
-        *,
-        offset: int = 0,
-        limit: int = 100,
-        options: Sequence[ORMOption] = (),
-    ) -> Sequence[ModelT]:
-        return self._page(db, select(self.model), offset=offset, limit=limit, options=options)
-
-    def count(self, db: Session) -> int:
-        return self._count(db, select(self.model))
-
     def sort(self, spec: str | None = None) -> Sort:
-        """The order `spec` asks for (`-created_at,label`), checked against `sortable`."""
-        return Sort.parse(
-            self.default_sort if spec is None else spec,
-            sortable=self.sortable,
-            tie_break=self._tie_break,
-        )
+        """The order `spec` asks for (`-created_at,label`), checked against `sortable`;
+        the table's default order without one."""
+        if spec is None:
+            return self._default_order
+        return Sort.parse(spec, sortable=self.sortable, tie_break=self.key)
 
     def get_window(
         self,
         db: Session,
         *,
-        sort: Sort,
+        sort: Sort | None = None,
         filters: Mapping[str, Any] | None = None,
         after: Position | None = None,
         offset: int = 0,
         limit: int = 100,
         options: Sequence[ORMOption] = (),
     ) -> Window[ModelT]:
-        """A page of the rows matching `filters`, in `sort` order, starting after the
-        position `after` (or, if it is `backwards`, ending before it) and `offset` rows.
+        """A page of the rows matching `filters`, in `sort` order (the default order
+        without one), starting after the position `after` (or, if it is `backwards`,
+        ending before it) and `offset` rows.
 
         With a position this is an index range read: no row before the page is read.
+        Whether another page follows is told by reading one row more, never by counting.
         """
+        self._check_bounds(offset, limit)
+        sort = sort or self._default_order
         statement = self._filtered(select(self.model), filters or {})
-        columns = [(self.model.__table__.c[name], desc) for name, desc in sort.keys]
+        columns = [(self._columns[name], desc) for name, desc in sort.keys]
         backwards = after is not None and after.backwards
         if after is not None:
             statement = statement.where(self._beyond(columns, after.values, backwards))
         order = [col.desc() if desc != backwards else col.asc() for col, desc in columns]
         statement = statement.options(*options).order_by(*order).offset(offset)
-        self._check_bounds(offset, limit)
         rows = list(db.scalars(statement.limit(limit + 1)).all())
         more = len(rows) > limit
         rows = rows[:limit]
@@ -147,12 +151,14 @@ class CRUDBase(Generic[ModelT, CreateT, UpdateT]):
             else None,
         )
 
-    def count_filtered(self, db: Session, filters: Mapping[str, Any]) -> int:
-        return self._count(db, self._filtered(select(self.model), filters))
+    def count(self, db: Session, filters: Mapping[str, Any] | None = None) -> int:
+        """How many rows match `filters` (all of them without)."""
+        statement = self._filtered(select(func.count()).select_from(self.model), filters or {})
+        return db.scalar(statement) or 0
 
     def sort_types(self, sort: Sort) -> list[type]:
         """The Python type of each of the sort's columns (to read a cursor back)."""
-        return [self.model.__table__.c[name].type.python_type for name, _ in sort.keys]
+        return [self._columns[name].type.python_type for name, _ in sort.keys]
 
     def create(self, db: Session, *, obj_in: CreateT | Mapping[str, Any]) -> ModelT:
         return self._add(db, self.model(**self._fields(obj_in, partial=False)))
@@ -164,26 +170,13 @@ class CRUDBase(Generic[ModelT, CreateT, UpdateT]):
         self._commit(db, changing=db_obj)
         return db_obj
 
-    def remove(self, db: Session, *, id: int) -> ModelT:
+    def remove(self, db: Session, *, id: Any) -> ModelT:
         db_obj = self.get_or_raise(db, id)
         db.delete(db_obj)
         self._commit(db, changing=db_obj)
         return db_obj
 
     # Building blocks for subclasses' queries.
-
-    def _page(
-        self,
-        db: Session,
-        statement: Select[ModelT],
-        *,
-        offset: int,
-        limit: int,
-        options: Sequence[ORMOption] = (),
-    ) -> Sequence[ModelT]:
-        self._check_bounds(offset, limit)
-        statement = statement.options(*options).order_by(*self.order_by)
-        return db.scalars(statement.offset(offset).limit(limit)).all()
 
     @staticmethod
     def _check_bounds(offset: int, limit: int) -> None:
@@ -200,7 +193,7 @@ class CRUDBase(Generic[ModelT, CreateT, UpdateT]):
         for name, value in filters.items():
             if value is not None:
                 column, compare = self.filters[name]
-                statement = statement.where(compare(self.model.__table__.c[column], value))
+                statement = statement.where(compare(self._columns[column], value))
         return statement
 
     @staticmethod
@@ -240,17 +233,13 @@ class CRUDBase(Generic[ModelT, CreateT, UpdateT]):
     def _position(self, row: ModelT, sort: Sort) -> Position:
         return Position(tuple(getattr(row, name) for name, _ in sort.keys))
 
-    def _count(self, db: Session, statement: Select[ModelT]) -> int:
-        counted = statement.with_only_columns(func.count(), maintain_column_froms=True)
-        return db.scalar(counted.order_by(None)) or 0
-
     def _add(self, db: Session, db_obj: ModelT) -> ModelT:
         db.add(db_obj)
         self._commit(db)
         return db_obj
 
     def _fields(self, obj_in: BaseModel | Mapping[str, Any], *, partial: bool) -> dict[str, Any]:
-        return self._writable_only(self._dump(obj_in, partial=partial))
+        return self._writable_only(self._dump(obj_in, partial=partial), partial=partial)
 
     @staticmethod
     def _dump(obj_in: BaseModel | Mapping[str, Any], *, partial: bool) -> dict[str, Any]:
@@ -258,8 +247,9 @@ class CRUDBase(Generic[ModelT, CreateT, UpdateT]):
             return obj_in.model_dump(exclude_unset=partial)
         return dict(obj_in)
 
-    def _writable_only(self, fields: dict[str, Any]) -> dict[str, Any]:
-        unknown = sorted(fields.keys() - self._writable)
+    def _writable_only(self, fields: dict[str, Any], *, partial: bool = False) -> dict[str, Any]:
+        """`fields`, if a create (or, `partial`, an update) may set every one of them."""
+        unknown = sorted(fields.keys() - (self._updatable if partial else self._creatable))
         if unknown:
             raise ValueError(f"{self.name} has no writable field(s): {', '.join(unknown)}")
         return fields

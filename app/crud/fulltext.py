@@ -28,17 +28,6 @@ _TSVECTOR = (
 )
 
 
-def matches(db: Session, statement: Select[Any], words: list[str]) -> Select[Any]:
-    """`statement` (over recipes) narrowed to the recipes matching every word."""
-    if _dialect(db) == "sqlite":
-        found: Select[tuple[int]] = (
-            select(literal_column("rowid")).select_from(_FTS5).where(_fts5_match(words))
-        )
-        return statement.where(Recipe.id.in_(found))
-    condition, _relevance = _match(db, words)
-    return statement.where(condition)
-
-
 def best_matches(
     db: Session, statement: Select[Any], words: list[str], *, offset: int, limit: int
 ) -> Select[Any]:

@@ -1,4 +1,4 @@
-"""Sorting, filtering and keyset positions for lists, the same for every table.
+"""Sorting and keyset positions for lists, the same for every table.
 
 A list's order is a `Sort`: whitelisted columns, each ascending or descending, ending
 with the primary key so the order is total. A `Position` is where a page ended (or
@@ -6,16 +6,9 @@ began): the sort's values of one row. The next page is the rows after it in that
 a range read on an index over the sort's columns, however deep the page.
 """
 
-import base64
-import binascii
-import hashlib
-import hmac
-import json
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
-from app.core.config import settings
 from app.exceptions import InvalidParameter
 
 
@@ -60,62 +53,3 @@ class Position:
 
     values: tuple[Any, ...]
     backwards: bool = False
-
-
-# Cursors are signed, so a client can neither forge a position nor feed the query
-# values of the wrong type; the signature is truncated to keep URLs short.
-_SIGNATURE_BYTES = 16
-
-
-def encode_cursor(resource: str, sort: Sort, position: Position) -> str:
-    values = [v.isoformat() if isinstance(v, datetime) else v for v in position.values]
-    payload = json.dumps([resource, sort.spec, position.backwards, values], separators=(",", ":"))
-    raw = payload.encode()
-    return base64.urlsafe_b64encode(raw + _sign(raw)).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str, resource: str, sort: Sort, types: list[type]) -> Position:
-    """The position in `cursor`, checked against the list it is used for; InvalidParameter
-    naming `cursor` for anything that is not a cursor this service made for it."""
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-    except (binascii.Error, ValueError):
-        raise InvalidParameter("cursor", "cursor is not one that this list handed out") from None
-    payload, signature = raw[:-_SIGNATURE_BYTES], raw[-_SIGNATURE_BYTES:]
-    if len(raw) <= _SIGNATURE_BYTES or not hmac.compare_digest(signature, _sign(payload)):
-        raise InvalidParameter("cursor", "cursor is not one that this list handed out")
-    # Signed by us, so well-formed; still checked, since a key may outlive a format.
-    try:
-        made_for, spec, backwards, values = json.loads(payload)
-        if made_for != resource or not isinstance(backwards, bool):
-            raise ValueError
-        if spec != sort.spec:
-            raise InvalidParameter(
-                "cursor",
-                f"cursor was made for sort={spec}, not sort={sort.spec}; send the same sort, "
-                "or start again without a cursor",
-            )
-        if len(values) != len(types):
-            raise ValueError
-        typed = tuple(_typed(value, kind) for value, kind in zip(values, types, strict=True))
-    except (ValueError, TypeError):
-        raise InvalidParameter("cursor", "cursor is not one that this list handed out") from None
-    return Position(typed, backwards)
-
-
-def _typed(value: object, kind: type) -> Any:
-    if kind is datetime and isinstance(value, str):
-        moment = datetime.fromisoformat(value)
-        if moment.tzinfo is None:
-            raise ValueError("a cursor's timestamps carry their offset")
-        return moment
-    if kind is int and isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if kind is str and isinstance(value, str):
-        return value
-    raise ValueError(f"{value!r} is not a {kind.__name__}")
-
-
-def _sign(payload: bytes) -> bytes:
-    key = settings.SECRET_KEY.encode()
-    return hmac.new(key, b"cursor:" + payload, hashlib.sha256).digest()[:_SIGNATURE_BYTES]

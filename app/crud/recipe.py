@@ -1,12 +1,12 @@
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.interfaces import ORMOption
 
 from app.crud.base import AFTER, BEFORE, EQUAL, CRUDBase
-from app.crud.fulltext import best_matches, matches
+from app.crud.fulltext import best_matches
 from app.exceptions import Forbidden, InvalidReference
 from app.models.recipe import Recipe
 from app.models.user import User
@@ -64,21 +64,6 @@ class CRUDRecipe(CRUDBase[Recipe, RecipeCreate, RecipeUpdate]):
         statement = select(Recipe).options(*options)
         return db.scalars(best_matches(db, statement, words, offset=offset, limit=limit)).all()
 
-    def count_search(self, db: Session, *, keyword: str) -> int:
-        words = search_words(keyword)
-        return self._count(db, matches(db, select(Recipe), words)) if words else 0
-
-    def get_multi_by_submitter(
-        self, db: Session, *, submitter_id: int, offset: int = 0, limit: int = 100
-    ) -> Sequence[Recipe]:
-        return self._page(db, self._by_submitter(submitter_id), offset=offset, limit=limit)
-
-    def count_by_submitter(self, db: Session, *, submitter_id: int) -> int:
-        return self._count(db, self._by_submitter(submitter_id))
-
-    def _by_submitter(self, submitter_id: int) -> Select[Recipe]:
-        return select(Recipe).where(Recipe.submitter_id == submitter_id)
-
     def _check_submitter(
         self, db: Session, obj_in: RecipeCreate | RecipeUpdate | Mapping[str, Any]
     ) -> None:
@@ -88,4 +73,4 @@ class CRUDRecipe(CRUDBase[Recipe, RecipeCreate, RecipeUpdate]):
             raise InvalidReference("submitter_id", f"no user with id {submitter_id}")
 
 
-recipe = CRUDRecipe(Recipe, order_by=(Recipe.created_at.desc(), Recipe.id.desc()))
+recipe = CRUDRecipe(Recipe)

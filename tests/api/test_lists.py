@@ -2,16 +2,18 @@
 
 import base64
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, event, insert, select, text
-from sqlalchemy.orm import Session
+from pydantic import BaseModel
+from sqlalchemy import Engine, String, event, insert, select, text
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from app import crud
-from app.api.v1.paging import MAX_API_OFFSET
+from app.api.v1.paging import MAX_API_OFFSET, list_params
+from app.crud.base import CRUDBase
 from app.models import Recipe
 from tests.utils.errors import error_detail, invalid_fields
 from tests.utils.factories import make_recipe, make_user, recipe_fields
@@ -319,3 +321,22 @@ def test_lists_take_the_same_number_of_queries_for_1_or_100_rows(
     assert api[0] == api[1], api
     assert home[0] == home[1], home
     assert latest <= home[0], (latest, home)
+
+
+class _Models(DeclarativeBase):
+    pass
+
+
+class Holiday(_Models):
+    __tablename__ = "holidays"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date]
+    name: Mapped[str] = mapped_column(String(50))
+
+
+def test_a_column_that_cursors_cannot_carry_is_refused_when_the_route_is_made() -> None:
+    class CRUDHoliday(CRUDBase[Holiday, BaseModel, BaseModel]):
+        sortable = ("name", "day", "id")
+
+    with pytest.raises(TypeError, match="holiday.day is a date: a cursor carries"):
+        list_params(CRUDHoliday(Holiday))

@@ -61,17 +61,18 @@ def home(
     page: Annotated[int, Query(ge=1, le=LAST_PAGE)] = 1,
 ) -> HTMLResponse:
     """The latest recipes, newest first, or those matching a search."""
-    # One more than a page tells whether another page follows. Nothing is counted:
-    # counting every match is the slow part of a page at scale.
-    offset, limit = (page - 1) * PAGE_SIZE, PAGE_SIZE + 1
+    # Whether another page follows is told by one row more than a page (get_window reads
+    # one too). Nothing is counted: counting every match is the slow part of a page at scale.
+    offset = (page - 1) * PAGE_SIZE
     with_submitter = [joinedload(Recipe.submitter)]
     if q:
         found = crud.recipe.search(
-            db, keyword=q, offset=offset, limit=limit, options=with_submitter
+            db, keyword=q, offset=offset, limit=PAGE_SIZE + 1, options=with_submitter
         )
+        recipes, more = found[:PAGE_SIZE], len(found) > PAGE_SIZE
     else:
-        found = crud.recipe.get_multi(db, offset=offset, limit=limit, options=with_submitter)
-    recipes = found[:PAGE_SIZE]
+        window = crud.recipe.get_window(db, offset=offset, limit=PAGE_SIZE, options=with_submitter)
+        recipes, more = window.items, window.next is not None
 
     links = site_links(request)
 
@@ -90,6 +91,6 @@ def home(
             "page": page,
             # Past the end, "newer" leads back to the first page.
             "prev_url": page_url(page - 1 if recipes else 1) if page > 1 else None,
-            "next_url": page_url(page + 1) if len(found) > PAGE_SIZE and page < LAST_PAGE else None,
+            "next_url": page_url(page + 1) if more and page < LAST_PAGE else None,
         },
     )

@@ -1,7 +1,14 @@
-"""Query parameters for paged lists: cursor or bounded offset, limit, sort, total."""
+"""Query parameters for paged lists: cursor or bounded offset, limit, sort, total; and
+the cursors in their links."""
 
+import base64
+import binascii
+import hashlib
+import hmac
+import json
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated, Any, TypeVar
 from urllib.parse import urlencode
 
@@ -10,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from app.core.config import settings
 from app.crud.base import CRUDBase, Window
-from app.crud.listing import Position, Sort, decode_cursor, encode_cursor
+from app.crud.listing import Position, Sort
 from app.exceptions import InvalidParameter
 from app.schemas.base import Page
 
@@ -75,7 +82,7 @@ class ListParams:
             offset=self.offset,
             limit=self.limit,
         )
-        return self.page(schema, window, lambda: crud.count_filtered(db, filters))
+        return self.page(schema, window, lambda: crud.count(db, filters))
 
     def page(
         self, schema: type[Page[ItemT]], window: Window[Any], total: Callable[[], int]
@@ -108,6 +115,13 @@ class ListParams:
 
 def list_params(crud: CRUDBase[Any, Any, Any]) -> Callable[..., Awaitable[ListParams]]:
     """The dependency reading a list's query parameters for `crud`'s table."""
+    every_column = crud.sort(",".join(crud.sortable))
+    for (name, _), kind in zip(every_column.keys, crud.sort_types(every_column), strict=True):
+        if kind not in _CURSOR_TYPES:
+            carried = ", ".join(t.__name__ for t in _CURSOR_TYPES)
+            raise TypeError(
+                f"{crud.name}.{name} is a {kind.__name__}: a cursor carries {carried} values"
+            )
     allowed = ", ".join(crud.sortable)
     # What Sort.parse accepts, for the OpenAPI document (the check itself is Sort.parse,
     # whose 422 names the allowed columns).
@@ -148,3 +162,64 @@ def list_params(crud: CRUDBase[Any, Any, Any]) -> Callable[..., Awaitable[ListPa
         return ListParams(request, response, crud.name, order, after, offset, limit, include_total)
 
     return dependency
+
+
+# Cursors are signed, so a client can neither forge a position nor feed the query
+# values of the wrong type; the signature is truncated to keep URLs short.
+_SIGNATURE_BYTES = 16
+# What a cursor can carry (JSON's, with timestamps as ISO 8601), so what lists sort by.
+_CURSOR_TYPES = (datetime, int, str)
+
+
+def encode_cursor(resource: str, sort: Sort, position: Position) -> str:
+    values = [v.isoformat() if isinstance(v, datetime) else v for v in position.values]
+    payload = json.dumps([resource, sort.spec, position.backwards, values], separators=(",", ":"))
+    raw = payload.encode()
+    return base64.urlsafe_b64encode(raw + _sign(raw)).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, resource: str, sort: Sort, types: list[type]) -> Position:
+    """The position in `cursor`, checked against the list it is used for; InvalidParameter
+    naming `cursor` for anything that is not a cursor this service made for it."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+    except (binascii.Error, ValueError):
+        raise InvalidParameter("cursor", "cursor is not one that this list handed out") from None
+    payload, signature = raw[:-_SIGNATURE_BYTES], raw[-_SIGNATURE_BYTES:]
+    if len(raw) <= _SIGNATURE_BYTES or not hmac.compare_digest(signature, _sign(payload)):
+        raise InvalidParameter("cursor", "cursor is not one that this list handed out")
+    # Signed by us, so well-formed; still checked, since a key may outlive a format.
+    try:
+        made_for, spec, backwards, values = json.loads(payload)
+        if made_for != resource or not isinstance(backwards, bool):
+            raise ValueError
+        if spec != sort.spec:
+            raise InvalidParameter(
+                "cursor",
+                f"cursor was made for sort={spec}, not sort={sort.spec}; send the same sort, "
+                "or start again without a cursor",
+            )
+        if len(values) != len(types):
+            raise ValueError
+        typed = tuple(_typed(value, kind) for value, kind in zip(values, types, strict=True))
+    except (ValueError, TypeError):
+        raise InvalidParameter("cursor", "cursor is not one that this list handed out") from None
+    return Position(typed, backwards)
+
+
+def _typed(value: object, kind: type) -> Any:
+    if kind is datetime and isinstance(value, str):
+        moment = datetime.fromisoformat(value)
+        if moment.tzinfo is None:
+            raise ValueError("a cursor's timestamps carry their offset")
+        return moment
+    if kind is int and isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if kind is str and isinstance(value, str):
+        return value
+    raise ValueError(f"{value!r} is not a {kind.__name__}")
+
+
+def _sign(payload: bytes) -> bytes:
+    key = settings.SECRET_KEY.encode()
+    return hmac.new(key, b"cursor:" + payload, hashlib.sha256).digest()[:_SIGNATURE_BYTES]
