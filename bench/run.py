@@ -157,10 +157,8 @@ def database(recipes: int) -> Path:
         _remove(building)
         url = f"sqlite:///{building}"
         run([sys.executable, "-m", "alembic", "upgrade", "head"], DATABASE_URL=url)
-        run(
-            [sys.executable, "-m", "app.cli", "seed", "--recipes", str(recipes), "--seed", "1"],
-            DATABASE_URL=url,
-        )
+        generate = ["sample-data", "--recipes", str(recipes), "--random-seed", "1"]
+        run([sys.executable, "-m", "app.cli", *generate], DATABASE_URL=url)
         _copy(building, path)
         _remove(building)
     else:  # kept from an earlier run: bring it to the current schema
@@ -504,8 +502,8 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("ENVIRONMENT", "local")
     results_dir.mkdir(parents=True, exist_ok=True)
     random.seed(1)
-    seeded = database(args.recipes)
-    db = working_copy(seeded)
+    sample = database(args.recipes)
+    db = working_copy(sample)
 
     with (
         serve("service", "app.main:app", db, 8101) as app,
@@ -523,8 +521,8 @@ def main(argv: list[str] | None = None) -> int:
         context.cursors = deep_cursors(app, 1000) if args.recipes >= 100_000 else []
         runs = measure_rounds(app, raw, context, args)
     summary = summarise(runs)
-    lockup = lockup_check(working_copy(seeded), 8103, args.duration)
-    writes = {workers: write_latency(seeded, 8104, args.duration, workers) for workers in (1, 2)}
+    lockup = lockup_check(working_copy(sample), 8103, args.duration)
+    writes = {workers: write_latency(sample, 8104, args.duration, workers) for workers in (1, 2)}
     sizes = [1_000, 10_000] if args.quick else [1_000, 10_000, 100_000]
     curve = growth(8105, args.duration, sizes)
 
