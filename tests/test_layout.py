@@ -1,4 +1,4 @@
-"""README's Layout names every file where it is, and names nothing that is not there."""
+"""README's Layout names every file where it is, and nothing else; the documents' links resolve."""
 
 import re
 from pathlib import Path
@@ -77,3 +77,27 @@ def test_project_files_finds_files_at_any_depth() -> None:
     assert {"app/main.py", "app/api/v1/recipes.py", "bench/lua/requests.lua"} <= project_files()
     assert "app/api/__init__.py" not in project_files()
     assert not any(Path(path).parent.as_posix() == "alembic/versions" for path in project_files())
+
+
+DOCUMENTS = [PROJECT_DIR / "README.md", *sorted((PROJECT_DIR / "docs").glob("*.md"))]
+LINK = re.compile(r"\]\(([^)\s]+)\)")
+
+
+def anchors(markdown: str) -> set[str]:
+    """The anchors GitHub gives a document's headings."""
+    headings = re.findall(r"^#+ (.+)$", markdown, re.MULTILINE)
+    return {re.sub(r"[^\w\- ]", "", heading.lower()).replace(" ", "-") for heading in headings}
+
+
+def test_links_between_the_documents_resolve() -> None:
+    broken = []
+    for document in DOCUMENTS:
+        for target in LINK.findall(document.read_text()):
+            if target.startswith(("http://", "https://")):
+                continue
+            file, _, anchor = target.partition("#")
+            path = (document.parent / file).resolve() if file else document
+            if not path.exists() or (anchor and anchor not in anchors(path.read_text())):
+                broken.append(f"{document.relative_to(PROJECT_DIR)}: {target}")
+
+    assert broken == []
