@@ -1,9 +1,10 @@
-"""README's Layout names every file where it is, and nothing else; the documents' links resolve."""
+"""README and docs/ against the project: the layout, the links, the API table."""
 
 import re
 from pathlib import Path
 
 from app.core.config import PROJECT_DIR
+from app.main import app
 
 # Every file under these folders is named in the layout.
 CHECKED = ("app", "alembic", "bench", "scripts", "docs", ".ci")
@@ -101,3 +102,27 @@ def test_links_between_the_documents_resolve() -> None:
                 broken.append(f"{document.relative_to(PROJECT_DIR)}: {target}")
 
     assert broken == []
+
+
+ID = re.compile(r"\{\w+_id\}")  # the table says {id} for {recipe_id} and {user_id}
+
+
+def documented_operations(readme: str) -> set[str]:
+    """`METHOD /path` from the first column of the API table, paths as the app has them."""
+    section = readme.split("\n## The API at a glance\n", 1)[1].split("\n## ", 1)[0]
+    operations = set()
+    for row in re.findall(r"^\| (`[A-Z]+ .+?) \|", section, re.MULTILINE):
+        for method, path in re.findall(r"`([A-Z]+) (/[^?`]*)", row):
+            prefix = "" if path.startswith("/health") else "/api/v1"
+            operations.add(f"{method} {prefix}{path}")
+    return operations
+
+
+def test_the_api_table_lists_every_operation_and_no_other() -> None:
+    in_app = {
+        f"{method.upper()} {ID.sub('{id}', path)}"
+        for path, operations in app.openapi()["paths"].items()
+        for method in operations
+    }
+
+    assert documented_operations((PROJECT_DIR / "README.md").read_text()) == in_app
