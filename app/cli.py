@@ -1,8 +1,8 @@
 """Command-line tools, on the database named by the settings (DATABASE_URL).
 
-    python -m app.cli seed --recipes 100000 [--users 100] [--seed 42]
+    python -m app.cli sample-data --recipes 100000 [--users 100] [--random-seed 42]
 
-`seed` adds generated users and recipes (app/db/sample_data.py) to a database that
+`sample-data` adds generated users and recipes (app/db/sample_data.py) to a database that
 `alembic upgrade head` has built. Exit status: 0 done, 1 the database is not ready
 (or the run was interrupted), 2 bad arguments.
 """
@@ -23,7 +23,7 @@ from sqlalchemy.exc import DBAPIError
 from tqdm import tqdm
 
 from app.core.config import PROJECT_DIR, describe_url
-from app.db.sample_data import NoUsers, seed
+from app.db.sample_data import NoUsers, add_sample_data
 from app.db.session import WriteSessionLocal, engine
 from app.db.types import utcnow
 
@@ -32,7 +32,7 @@ MAX_USERS = 1_000_000
 
 
 class NotReady(Exception):
-    """The database cannot take the seed yet; the message says what to do."""
+    """The database cannot take sample data yet; the message says what to do."""
 
 
 def count_up_to(maximum: int) -> Callable[[str], int]:
@@ -57,20 +57,20 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m app.cli", description="Tools for the recipe service's database."
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    seed_parser = commands.add_parser(
-        "seed",
+    sample_data = commands.add_parser(
+        "sample-data",
         help="add generated users and recipes, for benchmarks and demos",
         description="Add generated users and recipes (after `alembic upgrade head`). "
         "Each batch is committed as it goes.",
     )
-    seed_parser.add_argument(
+    sample_data.add_argument(
         "--recipes",
         type=count_up_to(MAX_RECIPES),
         default=1000,
         metavar="N",
         help="how many recipes to add (default: %(default)s)",
     )
-    seed_parser.add_argument(
+    sample_data.add_argument(
         "--users",
         type=count_up_to(MAX_USERS),
         default=100,
@@ -78,8 +78,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="how many users to add; they submit the new recipes, or with 0 the users "
         "already there do (default: %(default)s)",
     )
-    seed_parser.add_argument(
-        "--seed",
+    sample_data.add_argument(
+        "--random-seed",
         type=int,
         metavar="N",
         help="seed of the random generator: the same seed gives the same rows "
@@ -91,12 +91,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     # The only command so far; dispatch on args.command when there are more.
-    return run_seed(recipes=args.recipes, users=args.users, seed_value=args.seed)
+    return run_sample_data(recipes=args.recipes, users=args.users, random_seed=args.random_seed)
 
 
-def run_seed(*, recipes: int, users: int, seed_value: int | None) -> int:
-    if seed_value is None:
-        seed_value = random.SystemRandom().randrange(2**32)
+def run_sample_data(*, recipes: int, users: int, random_seed: int | None) -> int:
+    if random_seed is None:
+        random_seed = random.SystemRandom().randrange(2**32)
     started = time.perf_counter()
     try:
         check_schema(engine)
@@ -110,28 +110,30 @@ def run_seed(*, recipes: int, users: int, seed_value: int | None) -> int:
                 disable=None,  # no bar unless stderr is a terminal
             ) as bar,
         ):
-            result = seed(
+            result = add_sample_data(
                 db,
                 users=users,
                 recipes=recipes,
-                rng=random.Random(seed_value),
+                rng=random.Random(random_seed),
                 until=utcnow(),
                 on_progress=bar.update,
             )
     except (NotReady, NoUsers) as exc:
-        print(f"seed: {exc}", file=sys.stderr)
+        print(f"sample-data: {exc}", file=sys.stderr)
         return 1
     except DBAPIError as exc:
-        print(f"seed: database {describe_url(engine.url)} failed: {exc.orig}", file=sys.stderr)
+        print(
+            f"sample-data: database {describe_url(engine.url)} failed: {exc.orig}", file=sys.stderr
+        )
         return 1
     except KeyboardInterrupt:
-        print("seed: interrupted; the batches committed so far stay", file=sys.stderr)
+        print("sample-data: interrupted; the batches committed so far stay", file=sys.stderr)
         return 1
     seconds = time.perf_counter() - started
     print(
-        f"seed: added {result.users:,} users and {result.recipes:,} recipes "
+        f"sample-data: added {result.users:,} users and {result.recipes:,} recipes "
         f"in {seconds:.1f} s ({result.recipes / seconds:,.0f} recipes/s) "
-        f"to {describe_url(engine.url)}; --seed {seed_value} repeats them"
+        f"to {describe_url(engine.url)}; --random-seed {random_seed} repeats them"
     )
     return 0
 

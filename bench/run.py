@@ -157,10 +157,8 @@ def database(recipes: int) -> Path:
         _remove(building)
         url = f"sqlite:///{building}"
         run([sys.executable, "-m", "alembic", "upgrade", "head"], DATABASE_URL=url)
-        run(
-            [sys.executable, "-m", "app.cli", "seed", "--recipes", str(recipes), "--seed", "1"],
-            DATABASE_URL=url,
-        )
+        generate = ["sample-data", "--recipes", str(recipes), "--random-seed", "1"]
+        run([sys.executable, "-m", "app.cli", *generate], DATABASE_URL=url)
         _copy(building, path)
         _remove(building)
     else:  # kept from an earlier run: bring it to the current schema
@@ -188,14 +186,13 @@ def _remove(path: Path) -> None:
 
 
 @contextmanager
-def serve(
-    name: str, module: str, db: Path, port: int, *, workers: int = 1, **env: str
-) -> Iterator[Server]:
+def serve(name: str, module: str, db: Path, *, workers: int = 1, **env: str) -> Iterator[Server]:
+    """uvicorn on a port of its own choosing (port 0; it logs which), until the block ends."""
     log = DATA / f"{name}.log"
     pin = ["taskset", "-c", SERVER_CORE] if workers == 1 else []
     command = [
-        *pin, sys.executable, "-m", "uvicorn", module, "--port", str(port),
-        "--workers", str(workers), "--no-access-log", "--log-level", "warning",
+        *pin, sys.executable, "-m", "uvicorn", module, "--port", "0",
+        "--workers", str(workers), "--no-access-log", "--log-level", "info",
     ]  # fmt: skip
     environment = os.environ | {
         "DATABASE_URL": f"sqlite:///{db}",
@@ -209,8 +206,8 @@ def serve(
         process = subprocess.Popen(
             command, cwd=PROJECT, env=environment, stdout=output, stderr=subprocess.STDOUT
         )
-        url = f"http://127.0.0.1:{port}"
         try:
+            url = _listening_url(process, log)
             for _ in range(200):
                 try:
                     requests.get(url + "/api/v1/recipes/1", timeout=1)
@@ -221,6 +218,21 @@ def serve(
         finally:
             process.send_signal(signal.SIGTERM)
             process.wait(timeout=30)
+
+
+# uvicorn's line once it has bound the port; with several workers, before they are ready.
+_LISTENING = re.compile(r"Uvicorn running on (http://127\.0\.0\.1:\d+) ")
+
+
+def _listening_url(process: subprocess.Popen[bytes], log: Path) -> str:
+    for _ in range(600):
+        found = _LISTENING.search(log.read_text(errors="replace"))
+        if found:
+            return found[1]
+        if process.poll() is not None:
+            raise SystemExit(f"uvicorn exited with {process.returncode}:\n{log.read_text()}")
+        time.sleep(0.1)
+    raise SystemExit(f"uvicorn did not start within 60 s:\n{log.read_text()}")
 
 
 _LATENCY = re.compile(r"^\s+(50|99)(?:\.0+)?%\s+([\d.]+)(us|ms|s)\s*$", re.M)
@@ -352,9 +364,9 @@ def _paths(endpoint: Endpoint, server: Server, context: Context) -> list[str]:
     return endpoint.paths(context)
 
 
-def lockup_check(db: Path, port: int, seconds: float) -> dict[str, object]:
+def lockup_check(db: Path, seconds: float) -> dict[str, object]:
     """256 clients for `seconds` with the default pool and threads, then one request."""
-    with serve("lockup", "app.main:app", db, port) as app:
+    with serve("lockup", "app.main:app", db) as app:
         load = wrk(
             app,
             ["/api/v1/recipes?limit=20", "/api/v1/recipes/1"],
@@ -376,19 +388,19 @@ def lockup_check(db: Path, port: int, seconds: float) -> dict[str, object]:
     }
 
 
-def write_latency(db: Path, port: int, seconds: float, workers: int) -> dict[str, float]:
-    with serve(f"writes-{workers}", "app.main:app", working_copy(db), port, workers=workers) as app:
+def write_latency(db: Path, seconds: float, workers: int) -> dict[str, float]:
+    with serve(f"writes-{workers}", "app.main:app", working_copy(db), workers=workers) as app:
         token = sign_up(app)
         wrk(app, ["/api/v1/recipes"], 2, method="POST", token=token)
         return wrk(app, ["/api/v1/recipes"], seconds, method="POST", token=token)
 
 
-def growth(port: int, seconds: float, sizes: list[int]) -> list[dict[str, float]]:
+def growth(seconds: float, sizes: list[int]) -> list[dict[str, float]]:
     curve = []
     for size in sizes:
         db = database(size)
         common, rare = vocabulary(db)
-        with serve(f"growth-{size}", "app.main:app", db, port) as app:
+        with serve(f"growth-{size}", "app.main:app", db) as app:
             row: dict[str, float] = {"recipes": size}
             for name, paths in (
                 ("search", [f"/api/v1/recipes/search?keyword={w}" for w in common]),
@@ -504,12 +516,12 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("ENVIRONMENT", "local")
     results_dir.mkdir(parents=True, exist_ok=True)
     random.seed(1)
-    seeded = database(args.recipes)
-    db = working_copy(seeded)
+    sample = database(args.recipes)
+    db = working_copy(sample)
 
     with (
-        serve("service", "app.main:app", db, 8101) as app,
-        serve("ceiling", "bench.raw_app:app", db, 8102) as raw,
+        serve("service", "app.main:app", db) as app,
+        serve("ceiling", "bench.raw_app:app", db) as raw,
     ):
         common, rare = vocabulary(db)
         context = Context(args.recipes, args.recipes, sign_up(app), common=common, rare=rare, db=db)
@@ -523,10 +535,10 @@ def main(argv: list[str] | None = None) -> int:
         context.cursors = deep_cursors(app, 1000) if args.recipes >= 100_000 else []
         runs = measure_rounds(app, raw, context, args)
     summary = summarise(runs)
-    lockup = lockup_check(working_copy(seeded), 8103, args.duration)
-    writes = {workers: write_latency(seeded, 8104, args.duration, workers) for workers in (1, 2)}
+    lockup = lockup_check(working_copy(sample), args.duration)
+    writes = {workers: write_latency(sample, args.duration, workers) for workers in (1, 2)}
     sizes = [1_000, 10_000] if args.quick else [1_000, 10_000, 100_000]
-    curve = growth(8105, args.duration, sizes)
+    curve = growth(args.duration, sizes)
 
     results = {
         "machine": {"cpus": os.cpu_count(), "server_core": SERVER_CORE, "load_core": LOAD_CORE},

@@ -1,4 +1,4 @@
-"""The home page in a real browser: headless Chromium against run.sh on a seeded database.
+"""The home page in a real browser: headless Chromium against run.sh on a database of sample data.
 
 Chromium is Debian's (scripts/install-browser.sh, which test.sh runs, installs it);
 Playwright drives it and never downloads a browser of its own. Without Chromium the
@@ -18,7 +18,7 @@ from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
 from sqlalchemy.orm import Session
 
 from app.core.config import PROJECT_DIR
-from app.db.sample_data import seed
+from app.db.sample_data import add_sample_data
 from app.db.session import make_engine
 from app.db.types import utcnow
 from tests.utils.migrations import alembic_config
@@ -39,7 +39,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 ARTIFACTS = PROJECT_DIR / "test-artifacts"
-SEEDED_RECIPES = 60  # with the 7 starter recipes: 4 pages of 20
+SAMPLE_RECIPES = 60  # with the 7 starter recipes: 4 pages of 20
 SEARCH_WORD = "bread"
 # Colours from app/static/style.css: --ink for the header, --accent for recipe labels.
 INK = "rgb(31, 35, 40)"
@@ -50,8 +50,8 @@ ACCENT = "rgb(179, 67, 26)"
 def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """run.sh on a SQLite database that already holds generated recipes.
 
-    Migrated and seeded in this process first (a second process would add seconds);
-    the seed command itself runs as a process in test_cli.py.
+    Migrated and filled in this process first (a second process would add seconds);
+    the sample-data command itself runs as a process in test_cli.py.
     """
     workdir = tmp_path_factory.mktemp("browser")
     database_url = f"sqlite:///{workdir / 'browser.db'}"
@@ -60,7 +60,7 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         with engine.connect() as connection:
             command.upgrade(alembic_config(connection), "head")
         with Session(engine) as db:
-            seed(db, users=3, recipes=SEEDED_RECIPES, rng=Random(4), until=utcnow())
+            add_sample_data(db, users=3, recipes=SAMPLE_RECIPES, rng=Random(4), until=utcnow())
     finally:
         engine.dispose()
     with running_service(workdir, DATABASE_URL=database_url) as url:

@@ -1,4 +1,4 @@
-"""`python -m app.cli seed`: generated rows that are stored, valid and reproducible."""
+"""`python -m app.cli sample-data`: generated rows that are stored, valid and reproducible."""
 
 import subprocess
 from collections.abc import Iterator
@@ -14,7 +14,7 @@ from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.orm import Session, aliased
 
 from app.cli import NotReady, check_schema, main
-from app.db.sample_data import RECIPE_SPAN, USER_SPAN, NoUsers, SeedResult, seed, slug
+from app.db.sample_data import RECIPE_SPAN, USER_SPAN, Added, NoUsers, add_sample_data, slug
 from app.db.session import make_engine
 from app.models import Recipe, User
 from app.schemas import RecipeCreate, UserCreate
@@ -25,9 +25,9 @@ from tests.utils.processes import run_cli
 UNTIL = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 
 
-def _seed(db: Session, *, users: int, recipes: int, seed_value: int = 1) -> SeedResult:
-    return seed(
-        db, users=users, recipes=recipes, rng=Random(seed_value), until=UNTIL, batch_size=64
+def _add(db: Session, *, users: int, recipes: int, random_seed: int = 1) -> Added:
+    return add_sample_data(
+        db, users=users, recipes=recipes, rng=Random(random_seed), until=UNTIL, batch_size=64
     )
 
 
@@ -70,10 +70,10 @@ def _undone(db: Session) -> Iterator[None]:
         savepoint.rollback()
 
 
-def test_seeded_rows_are_stored_and_pass_the_api_schemas(db: Session) -> None:
+def test_generated_rows_are_stored_and_pass_the_api_schemas(db: Session) -> None:
     progress: list[int] = []
 
-    result = seed(
+    result = add_sample_data(
         db,
         users=7,
         recipes=300,
@@ -83,7 +83,7 @@ def test_seeded_rows_are_stored_and_pass_the_api_schemas(db: Session) -> None:
         on_progress=progress.append,
     )
 
-    assert result == SeedResult(users=7, recipes=300)
+    assert result == Added(users=7, recipes=300)
     assert progress == [64, 64, 64, 64, 44]
     users = db.scalars(select(User).order_by(User.id)).all()
     recipes = db.scalars(select(Recipe).order_by(Recipe.id)).all()
@@ -117,11 +117,11 @@ def test_seeded_rows_are_stored_and_pass_the_api_schemas(db: Session) -> None:
     assert len({recipe.source for recipe in recipes}) > 10
 
 
-def test_the_same_seed_gives_the_same_rows(db: Session) -> None:
+def test_the_same_random_seed_gives_the_same_rows(db: Session) -> None:
     runs = []
-    for seed_value in (11, 11, 12):
+    for random_seed in (11, 11, 12):
         with _undone(db):
-            _seed(db, users=5, recipes=150, seed_value=seed_value)
+            _add(db, users=5, recipes=150, random_seed=random_seed)
             runs.append((_users(db), _recipes(db)))
 
     assert runs[0] == runs[1]
@@ -131,7 +131,7 @@ def test_the_same_seed_gives_the_same_rows(db: Session) -> None:
 def test_recipes_only_go_to_the_users_already_there(db: Session) -> None:
     cooks = {make_user(db).id, make_user(db).id}
 
-    assert _seed(db, users=0, recipes=40) == SeedResult(users=0, recipes=40)
+    assert _add(db, users=0, recipes=40) == Added(users=0, recipes=40)
 
     assert set(db.scalars(select(Recipe.submitter_id))) == cooks
     assert db.scalar(select(func.count()).select_from(User)) == 2
@@ -139,19 +139,19 @@ def test_recipes_only_go_to_the_users_already_there(db: Session) -> None:
 
 def test_recipes_without_any_user_are_refused(db: Session) -> None:
     with pytest.raises(NoUsers, match="--users"):
-        _seed(db, users=0, recipes=1)
+        _add(db, users=0, recipes=1)
 
 
 def test_new_emails_never_clash_with_existing_ones(db: Session) -> None:
     def new_emails() -> list[str]:
-        _seed(db, users=3, recipes=0)
+        _add(db, users=3, recipes=0)
         return [email for email, *_ in _users(db)[3:]]
 
     with _undone(db):
         for _ in range(3):
             make_user(db)
         planned = new_emails()
-    # Three users added in the API's way first, with the very addresses the seed will make.
+    # Three users added in the API's way first, with the very addresses the command will make.
     for email in planned:
         make_user(db, email=email)
 
@@ -181,7 +181,7 @@ def test_slugs_are_plain_ascii_words() -> None:
         (["--recipes", "1e9"], "argument --recipes: must be a whole number"),
         (["--users", "-3"], "argument --users: must be a whole number from 0 to 1,000,000"),
         (["--users", "many"], "argument --users: must be a whole number"),
-        (["--seed", "x"], "argument --seed: invalid int value"),
+        (["--random-seed", "x"], "argument --random-seed: invalid int value"),
         (["--tables", "3"], "unrecognized arguments: --tables"),
     ],
 )
@@ -189,12 +189,21 @@ def test_bad_arguments_exit_with_2_and_say_why(
     args: list[str], complaint: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     with pytest.raises(SystemExit) as exit_info:
-        main(["seed", *args])
+        main(["sample-data", *args])
 
     assert exit_info.value.code == 2
     out, err = capsys.readouterr()
     assert out == ""
     assert complaint in err
+
+
+def test_seed_is_not_a_command(capsys: pytest.CaptureFixture[str]) -> None:
+    # "seed" is prestart's (app/initial_data.py): the first superuser and starter recipes.
+    with pytest.raises(SystemExit) as exit_info:
+        main(["seed", "--recipes", "10"])
+
+    assert exit_info.value.code == 2
+    assert "invalid choice: 'seed' (choose from 'sample-data')" in capsys.readouterr().err
 
 
 def test_no_command_exits_with_2(capsys: pytest.CaptureFixture[str]) -> None:
@@ -207,7 +216,7 @@ def test_no_command_exits_with_2(capsys: pytest.CaptureFixture[str]) -> None:
 
 @pytest.fixture
 def sqlite_file(tmp_path: Path) -> Iterator[tuple[Path, Engine]]:
-    path = tmp_path / "seed.db"
+    path = tmp_path / "sample.db"
     engine = make_engine(f"sqlite:///{path}", pooled=False)
     yield path, engine
     engine.dispose()
@@ -237,24 +246,28 @@ def _run_cli(*args: str, database: Path) -> subprocess.CompletedProcess[str]:
     return run_cli(*args, DATABASE_URL=f"sqlite:///{database}")
 
 
-def test_seed_command_on_a_database_from_the_settings(sqlite_file: tuple[Path, Engine]) -> None:
+def test_sample_data_command_on_a_database_from_the_settings(
+    sqlite_file: tuple[Path, Engine],
+) -> None:
     path, engine = sqlite_file
 
-    refused = _run_cli("seed", "--recipes", "10", database=path)
+    refused = _run_cli("sample-data", "--recipes", "10", database=path)
     assert refused.returncode == 1
     assert refused.stderr.strip().splitlines() == [
-        f"seed: no database at {path}: run `alembic upgrade head` first"
+        f"sample-data: no database at {path}: run `alembic upgrade head` first"
     ]
 
     with engine.connect() as connection:
         command.upgrade(alembic_config(connection), "head")
     started = datetime.now(UTC)
-    done = _run_cli("seed", "--recipes", "250", "--users", "4", "--seed", "5", database=path)
+    done = _run_cli(
+        "sample-data", "--recipes", "250", "--users", "4", "--random-seed", "5", database=path
+    )
 
     assert done.returncode == 0, done.stderr
     assert done.stderr == "", "no progress bar when stderr is not a terminal"
-    assert done.stdout.startswith("seed: added 4 users and 250 recipes in ")
-    assert done.stdout.rstrip().endswith("--seed 5 repeats them")
+    assert done.stdout.startswith("sample-data: added 4 users and 250 recipes in ")
+    assert done.stdout.rstrip().endswith("--random-seed 5 repeats them")
     with Session(engine) as db:
         assert len(_users(db)) == 4
         recipes = _recipes(db)

@@ -1,6 +1,6 @@
-"""Generated users and recipes in bulk, for benchmarks and demos (`python -m app.cli seed`).
+"""Generated users and recipes in bulk, for benchmarks and demos (`python -m app.cli sample-data`).
 
-Rows come from word lists and a seeded random generator: the same seed on the same
+Rows come from word lists and a random generator: the same random seed on the same
 database gives the same rows, their dates shifted to end at the time of the run. Every
 row is validated by the API's own input schema (UserCreate, RecipeCreate) before it is
 written, so nothing here can store what the API would refuse.
@@ -151,12 +151,12 @@ class NoUsers(Exception):
 
 
 @dataclass(frozen=True)
-class SeedResult:
+class Added:
     users: int
     recipes: int
 
 
-def seed(
+def add_sample_data(
     db: Session,
     *,
     users: int,
@@ -165,7 +165,7 @@ def seed(
     until: datetime,
     batch_size: int = BATCH_SIZE,
     on_progress: Callable[[int], object] = lambda rows: None,
-) -> SeedResult:
+) -> Added:
     """Add `users` users and `recipes` recipes, committing each batch.
 
     The recipes are submitted by the new users, a few of them prolific and most not;
@@ -185,7 +185,7 @@ def seed(
         db.execute(insert(Recipe), batch)
         db.commit()
         on_progress(len(batch))
-    return SeedResult(users=users, recipes=recipes)
+    return Added(users=users, recipes=recipes)
 
 
 def _add_users(

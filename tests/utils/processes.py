@@ -1,8 +1,8 @@
 """The service's scripts as real processes: the environment they get, and a live server."""
 
 import os
+import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -10,14 +10,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import requests
-
 from app.core.config import PROJECT_DIR, Settings
 
 RUN = PROJECT_DIR / "run.sh"
 PRESTART = PROJECT_DIR / "prestart.sh"
 STARTUP_SECONDS = 60
 STOP_SECONDS = 10
+# uvicorn binds port 0 itself, so no other process can take the port between choosing
+# and binding it; this line of its log says which port the kernel gave it.
+LISTENING = re.compile(r"Uvicorn running on (http://127\.0\.0\.1:\d+) ")
 
 
 class ServiceFailed(Exception):
@@ -36,13 +37,6 @@ def app_env(**settings: str) -> dict[str, str]:
     return env | {"ENVIRONMENT": "local"} | settings
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def run_cli(*args: str, **settings: str) -> subprocess.CompletedProcess[str]:
     """`python -m app.cli ARGS` run to the end in its own process, with `settings`."""
     return subprocess.run(
@@ -58,7 +52,7 @@ def run_cli(*args: str, **settings: str) -> subprocess.CompletedProcess[str]:
 
 @contextmanager
 def running_service(workdir: Path, **settings: str) -> Iterator[str]:
-    """run.sh (prestart, then uvicorn) on a free port; yields its base URL.
+    """run.sh (prestart, then uvicorn) on a port of its own choosing; yields its base URL.
 
     Stopped at the end whatever happened: SIGTERM to its process group, then SIGKILL.
     """
@@ -72,10 +66,8 @@ def service_process(
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """`running_service`, also yielding the process: run.sh execs uvicorn, so its pid
     is uvicorn's."""
-    port = free_port()
-    env = app_env(HOST="127.0.0.1", PORT=str(port), **settings)
+    env = app_env(HOST="127.0.0.1", PORT="0", **settings)
     log = workdir / "server.log"
-    url = f"http://127.0.0.1:{port}"
     with log.open("wb") as output:
         process = subprocess.Popen(
             [str(RUN)],
@@ -87,25 +79,24 @@ def service_process(
             start_new_session=True,
         )
         try:
-            _wait_until_up(process, url, log)
-            yield url, process
+            yield _wait_until_listening(process, log), process
         finally:
             _stop(process)
 
 
-def _wait_until_up(process: subprocess.Popen[bytes], base_url: str, log: Path) -> None:
+def _wait_until_listening(process: subprocess.Popen[bytes], log: Path) -> str:
+    """The base URL uvicorn reports once its startup is complete and it accepts."""
     deadline = time.monotonic() + STARTUP_SECONDS
     while time.monotonic() < deadline:
+        found = LISTENING.search(log.read_text(errors="replace"))
+        if found:
+            return found[1]
         if process.poll() is not None:
             raise ServiceFailed(
-                f"run.sh exited with {process.returncode} before answering:\n{log.read_text()}"
+                f"run.sh exited with {process.returncode} before listening:\n{log.read_text()}"
             )
-        try:
-            requests.get(base_url + "/", timeout=2)
-            return
-        except requests.ConnectionError:
-            time.sleep(0.2)
-    raise ServiceFailed(f"no answer from {base_url} within {STARTUP_SECONDS} s:\n{log.read_text()}")
+        time.sleep(0.1)
+    raise ServiceFailed(f"not listening within {STARTUP_SECONDS} s:\n{log.read_text()}")
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
