@@ -15,13 +15,13 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, insert, inspect, text
+from sqlalchemy import Connection, Engine, delete, insert, inspect, select, text
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.core.config import PROJECT_DIR
-from app.db.base import Base, Recipe, include_name
+from app.db.base import Base, Recipe, User, include_name
 from app.db.session import make_engine
 from app.db.types import utcnow
 from tests.utils.databases import Server, as_setting
@@ -240,3 +240,103 @@ def test_sqlite_foreign_keys_enforced(tmp_path: Path) -> None:
             new_connection.rollback()
     finally:
         engine.dispose()
+
+
+def _ids(connection: Connection, column: Any) -> list[int]:
+    return list(connection.scalars(select(column).order_by(column)))
+
+
+def _sqlite_search(connection: Connection, word: str) -> list[int]:
+    """The recipes the full-text index finds `word` in, after checking the index agrees
+    with the table (an FTS5 'integrity-check' raises if it does not)."""
+    connection.exec_driver_sql(
+        "INSERT INTO recipes_fts(recipes_fts, rank) VALUES ('integrity-check', 1)"
+    )
+    found = connection.exec_driver_sql(
+        "SELECT rowid FROM recipes_fts WHERE recipes_fts MATCH ? ORDER BY rowid", (word,)
+    )
+    return list(found.scalars())
+
+
+def test_rows_from_before_0005_keep_their_ids_and_no_id_comes_back(
+    connection: Connection,
+) -> None:
+    """Rows written before revision 0005 survive it unchanged; then deleting the newest
+    user and recipe and adding new ones gives new ids, on every engine."""
+    _upgrade(connection, "0004")
+    # Core inserts of the columns revision 0004 has (the model has more since).
+    connection.execute(insert(User), [{"email": "first@example.com"}, {"email": "b@example.com"}])
+    first, second = _ids(connection, User.id)
+    connection.execute(
+        insert(Recipe),
+        [
+            {
+                "label": f"Cake {n}",
+                "source": "Kitchen",
+                "url": "https://example.com/c",
+                "submitter_id": by,
+            }
+            for n, by in enumerate((first, second, first))
+        ],
+    )
+    _, of_second, newest = _ids(connection, Recipe.id)
+    connection.commit()
+    before = _rows(connection)
+
+    _upgrade(connection)
+
+    after = _rows(connection)
+    assert [row.pop("token_generation") for row in after["users"]] == [0, 0]
+    assert after == before
+    connection.execute(delete(Recipe).where(Recipe.id == newest))
+    connection.execute(delete(User).where(User.id == second))  # and, by cascade, its recipe
+    connection.commit()
+    assert of_second not in _ids(connection, Recipe.id)
+    connection.execute(insert(User), [{"email": "next@example.com"}])
+    [*_, new_user] = _ids(connection, User.id)
+    connection.execute(
+        insert(Recipe),
+        [
+            {
+                "label": "Cake new",
+                "source": "K",
+                "url": "https://example.com/c",
+                "submitter_id": first,
+            }
+        ],
+    )
+    [*_, new_recipe] = _ids(connection, Recipe.id)
+    connection.commit()
+
+    assert new_user > second
+    assert new_recipe > newest
+    if connection.dialect.name == "sqlite":
+        assert _sqlite_search(connection, "cake") == _ids(connection, Recipe.id)
+        connection.commit()
+
+
+def _sqlite_index_follows(connection: Connection, recipe_id: int, word: str) -> None:
+    """The full-text index sees `recipe_id`'s label change to one with `word`, and back."""
+    assert _sqlite_search(connection, "seed") == [recipe_id]
+    rename = text("UPDATE recipes SET label = :label WHERE id = :id")
+    connection.execute(rename, {"label": f"Poppy loaf {word}", "id": recipe_id})
+    assert _sqlite_search(connection, "seed") == []
+    assert _sqlite_search(connection, word) == [recipe_id]
+    connection.execute(rename, {"label": "Seed cake", "id": recipe_id})
+    connection.commit()
+
+
+@pytest.mark.engines("sqlite")
+def test_sqlite_full_text_index_follows_recipes_across_0005_both_ways(
+    connection: Connection,
+) -> None:
+    """Rebuilding `recipes` drops its triggers; 0005 makes them again, up and down."""
+    _upgrade(connection)
+    _insert_rows(connection)
+    [seed_cake] = _ids(connection, Recipe.id)
+    connection.commit()
+
+    _downgrade(connection, "0004")
+    _sqlite_index_follows(connection, seed_cake, "down")
+    _upgrade(connection)
+    _sqlite_index_follows(connection, seed_cake, "up")
