@@ -4,6 +4,7 @@ Each test gets its own empty database on its engine, so up- and downgrades never
 the suite's shared test database.
 """
 
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -340,3 +341,39 @@ def test_sqlite_full_text_index_follows_recipes_across_0005_both_ways(
     _sqlite_index_follows(connection, seed_cake, "down")
     _upgrade(connection)
     _sqlite_index_follows(connection, seed_cake, "up")
+
+
+def test_sqlite_rebuild_written_as_sql_keeps_recipes_with_foreign_keys_on(tmp_path: Path) -> None:
+    """`alembic upgrade 0004:head --sql`, run by hand on a database whose connection
+    enforces foreign keys, must not cascade the drop of the old `users` to recipes."""
+    database = tmp_path / "by-hand.db"
+    engine = make_engine(f"sqlite:///{database}")
+    try:
+        with engine.connect() as connection:
+            _upgrade(connection, "0004")
+            connection.execute(insert(User), [{"email": "cook@example.com"}])
+            [cook] = _ids(connection, User.id)
+            recipe = {"label": "Pie", "source": "K", "url": "https://example.com/pie"}
+            connection.execute(insert(Recipe), [recipe | {"submitter_id": cook}])
+            connection.commit()
+    finally:
+        engine.dispose()
+    result = subprocess.run(
+        [sys.executable, "-m", "alembic", "upgrade", "0004:head", "--sql"],
+        cwd=PROJECT_DIR,
+        env=app_env(DATABASE_URL=f"sqlite:///{database}"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+
+    with sqlite3.connect(database) as by_hand:
+        by_hand.execute("PRAGMA foreign_keys = ON")
+        by_hand.executescript(result.stdout)
+        recipes = by_hand.execute("SELECT submitter_id FROM recipes").fetchall()
+        sequences = dict(by_hand.execute("SELECT name, seq FROM sqlite_sequence").fetchall())
+    by_hand.close()
+
+    assert recipes == [(cook,)]
+    assert sequences == {"users": cook, "recipes": 1}

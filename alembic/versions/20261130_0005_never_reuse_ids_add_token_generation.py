@@ -26,7 +26,7 @@ write the rebuild without a database.
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-from alembic import op
+from alembic import context, op
 from sqlalchemy.dialects import mysql
 
 revision: str = "0005"
@@ -101,8 +101,15 @@ def _recipes() -> sa.Table:
     )
 
 
-def _sqlite() -> bool:
-    return op.get_context().dialect.name == "sqlite"
+def _rebuilds() -> bool:
+    """Whether the tables are rebuilt: on SQLite. With foreign keys on, dropping the old
+    `users` would delete every recipe; env.py turns them off when it runs migrations,
+    and SQL written out for running by hand turns them off itself."""
+    if op.get_context().dialect.name != "sqlite":
+        return False
+    if context.is_offline_mode():
+        op.execute("PRAGMA foreign_keys = OFF")
+    return True
 
 
 def _rebuild_recipes_on_sqlite(*, autoincrement: bool) -> None:
@@ -118,7 +125,7 @@ def _rebuild_recipes_on_sqlite(*, autoincrement: bool) -> None:
 
 
 def upgrade() -> None:
-    sqlite = _sqlite()
+    sqlite = _rebuilds()
     with op.batch_alter_table(
         "users",
         recreate="always" if sqlite else "auto",
@@ -131,7 +138,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    sqlite = _sqlite()
+    sqlite = _rebuilds()
     if sqlite:
         _rebuild_recipes_on_sqlite(autoincrement=False)
     with op.batch_alter_table(
