@@ -2,7 +2,6 @@
 database on each engine): a token must never outlive the account, the password or the
 rights it was issued for, and no id is ever handed out twice."""
 
-import secrets
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,7 +11,7 @@ import requests
 from sqlalchemy.engine import URL
 
 from tests.utils.databases import as_setting
-from tests.utils.processes import running_service
+from tests.utils.processes import production_settings, running_service
 
 pytestmark = pytest.mark.e2e
 
@@ -75,9 +74,7 @@ def api(tmp_path: Path, database_url: URL) -> Iterator[Api]:
     with running_service(
         tmp_path,
         DATABASE_URL=as_setting(database_url),
-        ENVIRONMENT="production",
-        SECRET_KEY=secrets.token_hex(32),
-        FIRST_SUPERUSER_PASSWORD=ADMIN_PASSWORD,
+        **production_settings(ADMIN_PASSWORD),
     ) as url:
         yield Api(url)
 

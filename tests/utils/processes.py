@@ -1,6 +1,7 @@
 """The service's scripts as real processes: the environment they get, and a live server."""
 
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -34,6 +35,16 @@ def app_env(**settings: str) -> dict[str, str]:
     env.pop("RELOAD", None)
     env["PYTHON"] = sys.executable
     return env | {"ENVIRONMENT": "local"} | settings
+
+
+def production_settings(admin_password: str) -> dict[str, str]:
+    """What a deployment must set: ENVIRONMENT other than local, its own token key, and
+    the seeded superuser's password."""
+    return {
+        "ENVIRONMENT": "production",
+        "SECRET_KEY": secrets.token_hex(32),
+        "FIRST_SUPERUSER_PASSWORD": admin_password,
+    }
 
 
 def free_port() -> int:
