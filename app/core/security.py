@@ -85,8 +85,8 @@ def read_access_token(token: str) -> TokenClaims | None:
     if not isinstance(subject, str) or not _USER_ID.fullmatch(subject):
         return None
     user_id = int(subject)
-    # type(), not isinstance(): JSON's true and false are bools, which are ints too.
-    # Both are INTEGER columns, whose range MAX_ID is.
+    # Both are stored in INTEGER columns, which end at MAX_ID. type(), not isinstance():
+    # JSON's true and false arrive as bools, which are ints too.
     if user_id > MAX_ID or type(generation) is not int or not 0 <= generation <= MAX_ID:
         return None
     return TokenClaims(user_id, generation)
