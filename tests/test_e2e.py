@@ -1,7 +1,6 @@
 """The service as it is deployed: run.sh (prestart, then uvicorn) in its own process."""
 
 import re
-import secrets
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
@@ -12,7 +11,7 @@ from sqlalchemy.engine import URL
 
 from app.db.init_db import STARTER_RECIPES
 from tests.utils.databases import as_setting
-from tests.utils.processes import running_service
+from tests.utils.processes import production_settings, running_service
 
 pytestmark = pytest.mark.e2e
 
@@ -26,9 +25,7 @@ def base_url(tmp_path: Path, database_url: URL) -> Iterator[str]:
     with running_service(
         tmp_path,
         DATABASE_URL=as_setting(database_url),
-        ENVIRONMENT="production",
-        SECRET_KEY=secrets.token_hex(32),
-        FIRST_SUPERUSER_PASSWORD=ADMIN_PASSWORD,
+        **production_settings(ADMIN_PASSWORD),
     ) as url:
         yield url
 

@@ -4,6 +4,7 @@ Each test gets its own empty database on its engine, so up- and downgrades never
 the suite's shared test database.
 """
 
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -15,13 +16,13 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, insert, inspect, text
+from sqlalchemy import Connection, Engine, delete, insert, inspect, select, text
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.core.config import PROJECT_DIR
-from app.db.base import Base, Recipe, include_name
+from app.db.base import Base, Recipe, User, include_name
 from app.db.session import make_engine
 from app.db.types import utcnow
 from tests.utils.databases import Server, as_setting
@@ -240,3 +241,139 @@ def test_sqlite_foreign_keys_enforced(tmp_path: Path) -> None:
             new_connection.rollback()
     finally:
         engine.dispose()
+
+
+def _ids(connection: Connection, column: Any) -> list[int]:
+    return list(connection.scalars(select(column).order_by(column)))
+
+
+def _sqlite_search(connection: Connection, word: str) -> list[int]:
+    """The recipes the full-text index finds `word` in, after checking the index agrees
+    with the table (an FTS5 'integrity-check' raises if it does not)."""
+    connection.exec_driver_sql(
+        "INSERT INTO recipes_fts(recipes_fts, rank) VALUES ('integrity-check', 1)"
+    )
+    found = connection.exec_driver_sql(
+        "SELECT rowid FROM recipes_fts WHERE recipes_fts MATCH ? ORDER BY rowid", (word,)
+    )
+    return list(found.scalars())
+
+
+def test_rows_from_before_0005_keep_their_ids_and_no_id_comes_back(
+    connection: Connection,
+) -> None:
+    """Rows written before revision 0005 survive it unchanged; then deleting the newest
+    user and recipe and adding new ones gives new ids, on every engine."""
+    _upgrade(connection, "0004")
+    # Core inserts of the columns revision 0004 has (the model has more since).
+    connection.execute(insert(User), [{"email": "first@example.com"}, {"email": "b@example.com"}])
+    first, second = _ids(connection, User.id)
+    connection.execute(
+        insert(Recipe),
+        [
+            {
+                "label": f"Cake {n}",
+                "source": "Kitchen",
+                "url": "https://example.com/c",
+                "submitter_id": by,
+            }
+            for n, by in enumerate((first, second, first))
+        ],
+    )
+    _, of_second, newest = _ids(connection, Recipe.id)
+    connection.commit()
+    before = _rows(connection)
+
+    _upgrade(connection)
+
+    after = _rows(connection)
+    assert [row.pop("token_generation") for row in after["users"]] == [0, 0]
+    assert after == before
+    connection.execute(delete(Recipe).where(Recipe.id == newest))
+    connection.execute(delete(User).where(User.id == second))  # and, by cascade, its recipe
+    connection.commit()
+    assert of_second not in _ids(connection, Recipe.id)
+    connection.execute(insert(User), [{"email": "next@example.com"}])
+    [*_, new_user] = _ids(connection, User.id)
+    connection.execute(
+        insert(Recipe),
+        [
+            {
+                "label": "Cake new",
+                "source": "K",
+                "url": "https://example.com/c",
+                "submitter_id": first,
+            }
+        ],
+    )
+    [*_, new_recipe] = _ids(connection, Recipe.id)
+    connection.commit()
+
+    assert new_user > second
+    assert new_recipe > newest
+    if connection.dialect.name == "sqlite":
+        assert _sqlite_search(connection, "cake") == _ids(connection, Recipe.id)
+        connection.commit()
+
+
+def _sqlite_index_follows(connection: Connection, recipe_id: int, word: str) -> None:
+    """The full-text index sees `recipe_id`'s label change to one with `word`, and back."""
+    assert _sqlite_search(connection, "seed") == [recipe_id]
+    rename = text("UPDATE recipes SET label = :label WHERE id = :id")
+    connection.execute(rename, {"label": f"Poppy loaf {word}", "id": recipe_id})
+    assert _sqlite_search(connection, "seed") == []
+    assert _sqlite_search(connection, word) == [recipe_id]
+    connection.execute(rename, {"label": "Seed cake", "id": recipe_id})
+    connection.commit()
+
+
+@pytest.mark.engines("sqlite")
+def test_sqlite_full_text_index_follows_recipes_across_0005_both_ways(
+    connection: Connection,
+) -> None:
+    """Rebuilding `recipes` drops its triggers; 0005 makes them again, up and down."""
+    _upgrade(connection)
+    _insert_rows(connection)
+    [seed_cake] = _ids(connection, Recipe.id)
+    connection.commit()
+
+    _downgrade(connection, "0004")
+    _sqlite_index_follows(connection, seed_cake, "down")
+    _upgrade(connection)
+    _sqlite_index_follows(connection, seed_cake, "up")
+
+
+def test_sqlite_rebuild_written_as_sql_keeps_recipes_with_foreign_keys_on(tmp_path: Path) -> None:
+    """`alembic upgrade 0004:head --sql`, run by hand on a database whose connection
+    enforces foreign keys, must not cascade the drop of the old `users` to recipes."""
+    database = tmp_path / "by-hand.db"
+    engine = make_engine(f"sqlite:///{database}")
+    try:
+        with engine.connect() as connection:
+            _upgrade(connection, "0004")
+            connection.execute(insert(User), [{"email": "cook@example.com"}])
+            [cook] = _ids(connection, User.id)
+            recipe = {"label": "Pie", "source": "K", "url": "https://example.com/pie"}
+            connection.execute(insert(Recipe), [recipe | {"submitter_id": cook}])
+            connection.commit()
+    finally:
+        engine.dispose()
+    result = subprocess.run(
+        [sys.executable, "-m", "alembic", "upgrade", "0004:head", "--sql"],
+        cwd=PROJECT_DIR,
+        env=app_env(DATABASE_URL=f"sqlite:///{database}"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+
+    with sqlite3.connect(database) as by_hand:
+        by_hand.execute("PRAGMA foreign_keys = ON")
+        by_hand.executescript(result.stdout)
+        recipes = by_hand.execute("SELECT submitter_id FROM recipes").fetchall()
+        sequences = dict(by_hand.execute("SELECT name, seq FROM sqlite_sequence").fetchall())
+    by_hand.close()
+
+    assert recipes == [(cook,)]
+    assert sequences == {"users": cook, "recipes": 1}

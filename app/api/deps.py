@@ -133,15 +133,16 @@ oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/login/access-token", auto
 
 
 def get_current_user(db: SessionDep, token: Annotated[str | None, Depends(oauth2_scheme)]) -> User:
-    """The signed-in user, or 401: no token, an invalid or expired one, or one for a
-    user who no longer exists."""
+    """The signed-in user, or 401: no token, an invalid or expired one, one for a user
+    who no longer exists, or one issued before the user's password or rights changed."""
     if token is None:
         raise NotAuthenticated("not signed in: send an access token")
-    user_id = read_access_token(token)
-    user = None if user_id is None else crud.user.get(db, user_id)
-    if user is None:
-        raise NotAuthenticated("the access token is invalid or expired; sign in again")
-    return user
+    claims = read_access_token(token)
+    if claims is not None:
+        user = crud.user.get(db, claims.user_id)
+        if user is not None and user.token_generation == claims.generation:
+            return user
+    raise NotAuthenticated("the access token is invalid or expired; sign in again")
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]

@@ -3,6 +3,7 @@
 import re
 from datetime import UTC, datetime, timedelta
 from functools import cache
+from typing import NamedTuple
 
 import jwt
 from pwdlib import PasswordHash
@@ -49,29 +50,43 @@ def _dummy_hash() -> str:
     return hash_password("no user has this password; it only costs the same time")
 
 
-def create_access_token(user_id: int, expires_delta: timedelta | None = None) -> str:
+class TokenClaims(NamedTuple):
+    """Whom a valid access token was issued to: the user's id, and their
+    `token_generation` at the time (a token of an older generation is void)."""
+
+    user_id: int
+    generation: int
+
+
+def create_access_token(
+    user_id: int, generation: int, expires_delta: timedelta | None = None
+) -> str:
     expires = datetime.now(UTC) + (
         expires_delta or timedelta(minutes=settings.ACCESS_TOKEN_EXPIRE_MINUTES)
     )
-    claims = {"sub": str(user_id), "exp": expires}
+    claims = {"sub": str(user_id), "gen": generation, "exp": expires}
     return jwt.encode(claims, settings.SECRET_KEY, algorithm=ALGORITHM)
 
 
-def read_access_token(token: str) -> int | None:
-    """The user id a valid token was issued for; None for any token that is not valid:
-    malformed, signed with another key or algorithm (`none` included), expired, or
-    without `exp` or a user id in `sub`."""
+def read_access_token(token: str) -> TokenClaims | None:
+    """The claims of a valid token; None for any token that is not valid: malformed,
+    signed with another key or algorithm (`none` included), expired, or without `exp`,
+    a user id in `sub` or a generation in `gen`."""
     try:
         claims = jwt.decode(
             token,
             settings.SECRET_KEY,
             algorithms=[ALGORITHM],
-            options={"require": ["exp", "sub"]},
+            options={"require": ["exp", "sub", "gen"]},
         )
     except jwt.InvalidTokenError:
         return None
-    subject = claims["sub"]
+    subject, generation = claims["sub"], claims["gen"]
     if not isinstance(subject, str) or not _USER_ID.fullmatch(subject):
         return None
     user_id = int(subject)
-    return user_id if user_id <= MAX_ID else None
+    # Both are stored in INTEGER columns, which end at MAX_ID. type(), not isinstance():
+    # JSON's true and false arrive as bools, which are ints too.
+    if user_id > MAX_ID or type(generation) is not int or not 0 <= generation <= MAX_ID:
+        return None
+    return TokenClaims(user_id, generation)

@@ -21,6 +21,8 @@ class Recipe(Base):
     __table_args__ = (
         Index("ix_recipes_created_at_id", "created_at", "id"),
         Index("ix_recipes_submitter_id_created_at_id", "submitter_id", "created_at", "id"),
+        # SQLite: AUTOINCREMENT, so a deleted recipe's id (and URL) never names another.
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

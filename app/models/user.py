@@ -1,7 +1,7 @@
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import String
+from sqlalchemy import String, inspect
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from app.db.base_class import Base
@@ -19,6 +19,9 @@ HASHED_PASSWORD_LENGTH = 255
 
 class User(Base):
     __tablename__ = "users"
+    # SQLite: AUTOINCREMENT, so the id of a deleted user is never given to a new one (the
+    # other engines never reuse one anyway). Anything keyed on an id stays with its owner.
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(EMAIL_LENGTH), unique=True, index=True)
@@ -31,6 +34,8 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # See Recipe.version.
     version: Mapped[int] = mapped_column(server_default="1")
+    # Named in every access token; a token naming another generation is refused.
+    token_generation: Mapped[int] = mapped_column(server_default="0")
 
     # The database deletes a user's recipes (ON DELETE CASCADE); passive_deletes keeps
     # the ORM from loading them first. lazy="raise": load explicitly, never by accident.
@@ -45,3 +50,13 @@ class User(Base):
         # Stored lower-cased, so uniqueness means the same on every engine
         # (PostgreSQL compares case-sensitively, MySQL does not).
         return email.lower()
+
+    @validates("hashed_password", "is_superuser")
+    def _end_sessions(self, key: str, value: str | bool | None) -> str | bool | None:
+        # A new password, or the loss of superuser rights, ends every session opened
+        # before it: tokens issued until now name the old generation. A user not yet
+        # saved has no tokens.
+        saved = inspect(self).has_identity
+        if saved and (key == "hashed_password" or (self.is_superuser and not value)):
+            self.token_generation += 1
+        return value

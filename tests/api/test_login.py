@@ -19,7 +19,7 @@ from app.core.security import ALGORITHM, create_access_token, hash_password
 from app.models import User
 from tests.utils.auth import TEST_PASSWORD
 from tests.utils.errors import error_detail
-from tests.utils.factories import make_user
+from tests.utils.factories import make_superuser, make_user
 
 LOGIN = "/api/v1/login/access-token"
 ME = "/api/v1/users/me"
@@ -65,6 +65,7 @@ def test_login_gives_a_bearer_token_for_the_user(client: TestClient, db: Session
     assert set(body) == {"access_token", "token_type"}
     claims = jwt.decode(body["access_token"], settings.SECRET_KEY, algorithms=[ALGORITHM])
     assert claims["sub"] == str(user.id)
+    assert claims["gen"] == user.token_generation
     lifetime = claims["exp"] - time.time()
     assert 0 < lifetime <= settings.ACCESS_TOKEN_EXPIRE_MINUTES * 60
     assert _me(client, body["access_token"]).json()["id"] == user.id
@@ -143,43 +144,57 @@ def test_the_docs_authorize_button_reaches_the_login(client: TestClient, db: Ses
 
 
 def _bad_tokens(user: User) -> dict[str, str]:
-    """Every kind of token that must be refused, each made for an existing user."""
-    sub = str(user.id)
+    """Every kind of token that must be refused, each made for an existing user and
+    flawed in the one way its name says."""
+    sub, gen = str(user.id), user.token_generation
+
+    def claims(**changes: Any) -> dict[str, Any]:
+        """A valid token's claims, with `changes`; a change to None leaves a claim out."""
+        good = {"sub": sub, "gen": gen, "exp": _later()} | changes
+        return {name: value for name, value in good.items() if value is not None}
+
     header = _b64({"alg": "HS256", "typ": "JWT"})
-    payload = _b64({"sub": sub, "exp": int(_later().timestamp())})
+    payload = _b64(claims(exp=int(_later().timestamp())))
     return {
         "malformed": "not-a-jwt",
         "three dots": "a.b.c",
         "empty segments": "..",
         "non-ascii": "é.é.é",
-        "wrong signature": _signed({"sub": sub, "exp": _later()}, key="x" * 32),
-        "signature cut off": _signed({"sub": sub, "exp": _later()}).rsplit(".", 1)[0] + ".",
+        "wrong signature": _signed(claims(), key="x" * 32),
+        "signature cut off": _signed(claims()).rsplit(".", 1)[0] + ".",
         "alg none": f"{_b64({'alg': 'none', 'typ': 'JWT'})}.{payload}.",
         "alg HS512": _hs512(payload),
         "header not json": f"{base64.urlsafe_b64encode(b'{').decode()}.{payload}.sig",
-        "expired": _signed({"sub": sub, "exp": datetime.now(UTC) - timedelta(seconds=5)}),
-        "without exp": _signed({"sub": sub}),
-        "exp not a number": f"{header}.{_b64({'sub': sub, 'exp': 'soon'})}.x",
-        "without sub": _signed({"exp": _later()}),
-        "sub a number": _signed({"sub": user.id, "exp": _later()}),
-        "sub not an id": _signed({"sub": "admin", "exp": _later()}),
-        "sub zero": _signed({"sub": "0", "exp": _later()}),
-        "sub negative": _signed({"sub": "-1", "exp": _later()}),
-        "sub leading zero": _signed({"sub": f"0{sub}", "exp": _later()}),
-        "sub out of range": _signed({"sub": str(2**31), "exp": _later()}),
-        "sub huge": _signed({"sub": "9" * 400, "exp": _later()}),
-        "sub unicode digits": _signed({"sub": "١٢", "exp": _later()}),
-        "sub no such user": _signed({"sub": "2147483647", "exp": _later()}),
+        "expired": _signed(claims(exp=datetime.now(UTC) - timedelta(seconds=5))),
+        "without exp": _signed(claims(exp=None)),
+        "exp not a number": f"{header}.{_b64(claims(exp='soon'))}.x",
+        "without sub": _signed(claims(sub=None)),
+        "sub a number": _signed(claims(sub=user.id)),
+        "sub not an id": _signed(claims(sub="admin")),
+        "sub zero": _signed(claims(sub="0")),
+        "sub negative": _signed(claims(sub="-1")),
+        "sub leading zero": _signed(claims(sub=f"0{sub}")),
+        "sub out of range": _signed(claims(sub=str(2**31))),
+        "sub huge": _signed(claims(sub="9" * 400)),
+        "sub unicode digits": _signed(claims(sub="١٢")),
+        "sub no such user": _signed(claims(sub="2147483647")),
+        "without gen": _signed(claims(gen=None)),
+        "gen a string": _signed(claims(gen=str(gen))),
+        "gen a float": _signed(claims(gen=float(gen))),
+        "gen a boolean": _signed(claims(gen=bool(gen))),
+        "gen negative": _signed(claims(gen=-1)),
+        "gen out of range": _signed(claims(gen=2**31)),
+        "gen another generation": _signed(claims(gen=gen + 1)),
     }
 
 
-BAD_TOKEN_KINDS = list(_bad_tokens(User(id=1)))
+BAD_TOKEN_KINDS = list(_bad_tokens(User(id=1, token_generation=0)))
 
 
 @pytest.mark.parametrize("kind", BAD_TOKEN_KINDS)
 def test_bad_tokens_are_401(client: TestClient, db: Session, kind: str) -> None:
     user = make_user(db)
-    assert _me(client, create_access_token(user.id)).status_code == 200
+    assert _me(client, create_access_token(user.id, user.token_generation)).status_code == 200
 
     response = _me(client, _bad_tokens(user)[kind])
 
@@ -201,23 +216,45 @@ def test_missing_token_is_401(client: TestClient, authorization: str | None) -> 
     assert response.headers["www-authenticate"] == "Bearer"
 
 
-def test_a_token_for_a_deleted_user_is_401(client: TestClient, db: Session) -> None:
+def test_a_token_for_a_deleted_user_is_401_and_stays_so(client: TestClient, db: Session) -> None:
     user = make_user(db)
-    token = create_access_token(user.id)
+    token = create_access_token(user.id, user.token_generation)
     db.delete(user)
     db.commit()
 
     response = _me(client, token)
+    newcomer = make_superuser(db)
 
     assert response.status_code == 401
     assert response.headers["www-authenticate"] == "Bearer"
+    assert newcomer.id > user.id
+    assert _me(client, token).status_code == 401
+
+
+def test_a_token_is_good_for_its_generation_only(client: TestClient, db: Session) -> None:
+    user = make_user(db)
+    earlier = create_access_token(user.id, user.token_generation)
+    user.token_generation += 1
+    db.commit()
+
+    assert _me(client, earlier).status_code == 401
+    assert _me(client, create_access_token(user.id, user.token_generation)).status_code == 200
+
+
+def test_the_bad_tokens_differ_from_a_good_one_only_in_their_flaw(
+    client: TestClient, db: Session
+) -> None:
+    user = make_user(db)
+    good = _signed({"sub": str(user.id), "gen": user.token_generation, "exp": _later()})
+
+    assert _me(client, good).status_code == 200
 
 
 def test_a_token_expires(client: TestClient, db: Session) -> None:
     user = make_user(db)
 
-    fresh = create_access_token(user.id, expires_delta=timedelta(minutes=1))
-    stale = create_access_token(user.id, expires_delta=timedelta(seconds=-1))
+    fresh = create_access_token(user.id, user.token_generation, expires_delta=timedelta(minutes=1))
+    stale = create_access_token(user.id, user.token_generation, expires_delta=timedelta(seconds=-1))
 
     assert _me(client, fresh).status_code == 200
     assert _me(client, stale).status_code == 401

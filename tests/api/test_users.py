@@ -5,7 +5,7 @@ from sqlalchemy.orm import Session
 
 from app.core.security import verify_password
 from app.models import Recipe, User
-from tests.utils.auth import TEST_PASSWORD, sign_in
+from tests.utils.auth import TEST_PASSWORD, auth_headers, sign_in
 from tests.utils.errors import error_detail
 from tests.utils.factories import make_recipe, make_superuser, make_user, user_fields
 
@@ -293,6 +293,80 @@ def test_a_deleted_users_token_stops_working(client: TestClient, db: Session) ->
 
     assert response.status_code == 401
     assert response.headers["www-authenticate"] == "Bearer"
+
+
+def test_ids_of_deleted_users_and_recipes_are_never_given_again(
+    superuser_client: TestClient, db: Session
+) -> None:
+    """A token names its user by id: a reused id would hand it to a stranger."""
+    client = superuser_client
+    newest_user = make_user(db)
+    newest_recipe = make_recipe(db, newest_user)
+    assert client.delete(f"/api/v1/recipes/{newest_recipe.id}").status_code == 204
+    assert client.delete(f"{API}/{newest_user.id}").status_code == 204
+
+    user = client.post(API, json=user_fields()).json()
+    recipe = make_recipe(db, db.get(User, user["id"]))
+
+    assert user["id"] > newest_user.id
+    assert recipe.id > newest_recipe.id
+
+
+def _old_and_new_token_status(client: TestClient, old: dict[str, str], user: User) -> list[int]:
+    """What /users/me answers to the `old` headers, and to a token issued now."""
+    return [client.get(f"{API}/me", headers=h).status_code for h in (old, auth_headers(user))]
+
+
+def test_changing_ones_password_ends_the_tokens_issued_before(
+    client: TestClient, db: Session
+) -> None:
+    user = make_user(db, password=TEST_PASSWORD)
+    old = auth_headers(user)
+    body = {"current_password": TEST_PASSWORD, "new_password": "new secret"}
+
+    assert client.patch(f"{API}/me/password", json=body, headers=old).status_code == 204
+
+    assert _old_and_new_token_status(client, old, user) == [401, 200]
+
+
+def test_a_superuser_setting_a_password_ends_the_users_tokens(
+    superuser_client: TestClient, db: Session
+) -> None:
+    user = make_user(db, password=TEST_PASSWORD)
+    old = auth_headers(user)
+
+    response = superuser_client.patch(f"{API}/{user.id}", json={"password": "a new password"})
+
+    assert response.status_code == 200
+    assert _old_and_new_token_status(superuser_client, old, user) == [401, 200]
+
+
+def test_demotion_ends_the_tokens_with_superuser_rights(
+    superuser_client: TestClient, db: Session
+) -> None:
+    boss = make_superuser(db)
+    old = auth_headers(boss)
+    assert superuser_client.get(API, headers=old).status_code == 200
+
+    response = superuser_client.patch(f"{API}/{boss.id}", json={"is_superuser": False})
+
+    assert response.status_code == 200
+    assert superuser_client.get(API, headers=old).status_code == 401
+    assert _old_and_new_token_status(superuser_client, old, boss) == [401, 200]
+    assert superuser_client.get(API, headers=auth_headers(boss)).status_code == 403
+
+
+def test_other_changes_leave_tokens_alone(superuser_client: TestClient, db: Session) -> None:
+    user = make_user(db)
+    old = auth_headers(user)
+
+    for change in ({"first_name": "Ada"}, {"is_superuser": True}):
+        response = superuser_client.patch(f"{API}/{user.id}", json=change)
+        assert response.status_code == 200, response.text
+    renamed = superuser_client.patch(f"{API}/me", json={"surname": "King"}, headers=old)
+
+    assert renamed.status_code == 200
+    assert superuser_client.get(API, headers=old).status_code == 200
 
 
 def _login_status(client: TestClient, email: str, password: str) -> int:

@@ -23,7 +23,7 @@ def hashed(password: str) -> str:
 
 
 def auth_headers(user: User) -> dict[str, str]:
-    return {"Authorization": f"Bearer {create_access_token(user.id)}"}
+    return {"Authorization": f"Bearer {create_access_token(user.id, user.token_generation)}"}
 
 
 def sign_in(client: TestClient, user: User) -> TestClient:

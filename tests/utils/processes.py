@@ -2,6 +2,7 @@
 
 import os
 import re
+import secrets
 import signal
 import subprocess
 import sys
@@ -35,6 +36,16 @@ def app_env(**settings: str) -> dict[str, str]:
     env.pop("RELOAD", None)
     env["PYTHON"] = sys.executable
     return env | {"ENVIRONMENT": "local"} | settings
+
+
+def production_settings(admin_password: str) -> dict[str, str]:
+    """What a deployment must set: ENVIRONMENT other than local, its own token key, and
+    the seeded superuser's password."""
+    return {
+        "ENVIRONMENT": "production",
+        "SECRET_KEY": secrets.token_hex(32),
+        "FIRST_SUPERUSER_PASSWORD": admin_password,
+    }
 
 
 def run_cli(*args: str, **settings: str) -> subprocess.CompletedProcess[str]:

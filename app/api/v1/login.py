@@ -31,4 +31,4 @@ def login_access_token(
     if user is None:
         # One answer for an unknown email and a wrong password, so neither is revealed.
         raise NotAuthenticated("wrong email or password")
-    return Token(access_token=create_access_token(user.id))
+    return Token(access_token=create_access_token(user.id, user.token_generation))

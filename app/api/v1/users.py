@@ -122,7 +122,7 @@ def update_me(
 )
 def change_my_password(db: SessionDep, current_user: CurrentUser, body: PasswordChange) -> None:
     """Change your password; the current one is needed too (403 if it is wrong).
-    Tokens already issued stay valid until they expire."""
+    Every token issued before, this one included, stops working: sign in again."""
     crud.user.change_password(
         db,
         db_obj=current_user,
@@ -156,7 +156,8 @@ def update_user(
     if_match: IfMatch = None,
 ) -> UserPublic:
     """Change some fields of a user, password and superuser flag included (superusers
-    only); fields left out stay as they are."""
+    only); fields left out stay as they are. A new password or the loss of superuser
+    rights ends the user's tokens."""
     user = crud.user.get_or_raise(db, user_id)
     user = update_if_match(db, crud.user, user, user_in, if_match=if_match, response=response)
     return UserPublic.model_validate(user)
