@@ -1,0 +1,51 @@
+"""Every route the app serves is a `Route` (one worker-thread hop for a sync endpoint),
+without any router having to ask for it."""
+
+import threading
+
+from fastapi import FastAPI
+from fastapi.routing import APIRoute, iter_route_contexts
+from fastapi.testclient import TestClient
+from starlette.routing import BaseRoute
+
+from app.api.routing import APIRouter, Route
+from app.main import app
+
+
+def _api_routes(routes: list[BaseRoute]) -> list[APIRoute]:
+    """Through included routers; FastAPI's own /docs and /openapi.json are not API routes."""
+    return [
+        context.original_route
+        for context in iter_route_contexts(routes)
+        if isinstance(context.original_route, APIRoute)
+    ]
+
+
+def test_every_api_route_of_the_app_is_a_route() -> None:
+    routes = _api_routes(app.routes)
+
+    assert len(routes) > 10
+    others = [
+        f"{route.path}: {type(route).__name__}" for route in routes if type(route) is not Route
+    ]
+    assert others == []
+
+
+def test_a_new_router_makes_routes_without_being_told() -> None:
+    router = APIRouter(prefix="/new")
+    threads: list[str] = []
+
+    @router.get("/thread")
+    def endpoint() -> str:
+        threads.append(threading.current_thread().name)
+        return "ok"
+
+    new_app = FastAPI()
+    new_app.include_router(router)
+    [route] = _api_routes(new_app.routes)
+    with TestClient(new_app) as client:
+        response = client.get("/new/thread")
+
+    assert type(route) is Route
+    assert response.json() == "ok"
+    assert threads and threads[0] != threading.main_thread().name
