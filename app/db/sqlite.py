@@ -8,8 +8,8 @@ three ways: requests in the event loop, first come first served (`WriterTurns`);
 of this process on a lock held from BEGIN to COMMIT or ROLLBACK; other processes on
 SQLite's own lock, retried every millisecond or two.
 
-The rest of the code asks `is_sqlite`, `connect_args`, `install` and `for_writing`,
-through app/db/session.py, and nothing else of SQLite.
+Only app/db/session.py uses this module, and the rest of the code asks it nothing of
+SQLite.
 """
 
 import asyncio
