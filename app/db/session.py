@@ -68,12 +68,13 @@ class Database:
         self._slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
             weakref.WeakKeyDictionary()
         )
-        in_process = sqlite.is_sqlite(engine.url)
-        self._writer_turns = sqlite.WriterTurns() if in_process else None
-        # Closing rolls back and gives the connection back to the pool: in a library in
-        # this process that takes microseconds, done in the event loop; any other
-        # database is a round trip away, so the close waits in a worker thread.
-        self._close_in_loop = in_process
+        # SQLite has one writer at a time, and is a library in this process.
+        on_sqlite = sqlite.is_sqlite(engine.url)
+        self._writer_turns = sqlite.WriterTurns() if on_sqlite else None
+        # Closing rolls back and gives the connection back to the pool: in SQLite that
+        # takes microseconds, done in the event loop; any other database is a round trip
+        # away, so the close waits in a worker thread.
+        self._close_in_loop = on_sqlite
 
     @asynccontextmanager
     async def session(self, *, may_write: bool) -> AsyncIterator[Session]:
