@@ -7,13 +7,13 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from anyio import to_thread
-from fastapi import APIRouter, Depends, FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from app import exception_handlers
 from app.api import health, openapi
 from app.api.deps import require_json
-from app.api.routing import Route
+from app.api.routing import APIRouter
 from app.api.v1 import home, login, recipes, users
 from app.core.config import settings
 from app.core.logs import configure_logging
@@ -41,7 +41,7 @@ async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
     logger.info("shut down: database connections closed")
 
 
-api_v1 = APIRouter(route_class=Route, prefix=API_V1, dependencies=[Depends(require_json)])
+api_v1 = APIRouter(prefix=API_V1, dependencies=[Depends(require_json)])
 api_v1.include_router(recipes.router)
 api_v1.include_router(users.router)
 

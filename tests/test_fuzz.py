@@ -17,7 +17,6 @@ import hypothesis.errors
 import pytest
 import schemathesis
 from alembic import command
-from fastapi import Request
 from hypothesis import HealthCheck, given
 from hypothesis import strategies as st
 from pwdlib import PasswordHash
@@ -27,11 +26,11 @@ from schemathesis import Case, GenerationMode
 from schemathesis.config import SchemathesisConfig
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import URL
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
-from app.api.deps import get_db
+from app.api.deps import get_db, session_dependency
 from app.core import security
-from app.db.session import SQLITE_BEGIN, make_engine
+from app.db.session import Database, make_engine
 from app.main import app
 from app.models import User
 from app.schemas.user import Email
@@ -101,21 +100,9 @@ def fuzz_engine(database_url: URL, monkeypatch: pytest.MonkeyPatch) -> Iterator[
     with engine.connect() as connection:
         command.upgrade(alembic_config(connection), "head")
         connection.commit()
-    read = sessionmaker(bind=engine, autoflush=False, expire_on_commit=False)
-    write = sessionmaker(
-        bind=engine.execution_options(**{SQLITE_BEGIN: "IMMEDIATE"}),
-        autoflush=False,
-        expire_on_commit=False,
-    )
-
-    def fuzz_db(request: Request) -> Iterator[Session]:
-        factory = read if request.method in ("GET", "HEAD") else write
-        with factory() as session:
-            yield session
-
     monkeypatch.setattr(security, "password_hash", CHEAP_HASH)
     monkeypatch.setattr(security, "_dummy_hash", lambda: CHEAP_HASH.hash("dummy"))
-    app.dependency_overrides[get_db] = fuzz_db
+    app.dependency_overrides[get_db] = session_dependency(Database(engine))
     try:
         yield engine
     finally:

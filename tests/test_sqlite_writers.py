@@ -1,9 +1,11 @@
-"""SQLite writers take turns: in this process on a lock, across processes on SQLite's.
+"""SQLite writers take turns: requests in the event loop, first come first served;
+threads of this process on a lock; other processes on SQLite's own.
 
 The lock must be given back however a transaction ends, or every later write would
 wait out the busy timeout.
 """
 
+import asyncio
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
@@ -15,7 +17,8 @@ from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import OperationalError
 
 from app.core.config import settings
-from app.db.session import SQLITE_BEGIN, make_engine
+from app.db import sqlite
+from app.db.session import Database, make_engine
 
 # Far below SQLITE_BUSY_TIMEOUT (30 s): a writer that got this far did not wait it out.
 PROMPTLY = 5.0
@@ -31,7 +34,7 @@ def engine(tmp_path: Path) -> Iterator[Engine]:
 
 
 def _writer(engine: Engine) -> Connection:
-    return engine.connect().execution_options(**{SQLITE_BEGIN: "IMMEDIATE"})
+    return sqlite.for_writing(engine).connect()
 
 
 def _can_write_promptly(engine: Engine) -> bool:
@@ -125,3 +128,44 @@ def test_a_writer_in_another_process_is_waited_for_then_refused(
 
         other.execute("ROLLBACK")
     assert _can_write_promptly(engine), "the lock was not given back after the refusal"
+
+
+def test_requests_that_may_write_take_turns_in_the_order_they_came(engine: Engine) -> None:
+    database = Database(engine)
+    entered: list[int] = []
+
+    async def writer(n: int) -> None:
+        async with database.session(may_write=True) as session:
+            entered.append(n)
+            session.execute(text("INSERT INTO t VALUES (:n)"), {"n": n})
+            session.commit()
+
+    async def scenario() -> None:
+        async with database.session(may_write=True):
+            waiting = []
+            for n in range(1, 6):
+                waiting.append(asyncio.create_task(writer(n)))
+                await asyncio.sleep(0)  # n is queued before n + 1 is made
+            await asyncio.sleep(0.1)
+            assert entered == [], "a writer began during another's turn"
+        await asyncio.wait_for(asyncio.gather(*waiting), PROMPTLY)
+
+    asyncio.run(scenario())
+
+    assert entered == [1, 2, 3, 4, 5]
+    with engine.connect() as connection:
+        written = connection.execute(text("SELECT n FROM t ORDER BY rowid")).scalars().all()
+    assert written == [1, 2, 3, 4, 5]
+
+
+def test_readers_do_not_wait_for_a_writers_turn(engine: Engine) -> None:
+    database = Database(engine)
+
+    async def scenario() -> None:
+        async with database.session(may_write=True) as writer:
+            writer.execute(text("INSERT INTO t VALUES (1)"))  # holds the write lock
+            async with asyncio.timeout(PROMPTLY), database.session(may_write=False) as reader:
+                # Not yet committed: the reader sees the table as it was.
+                assert reader.execute(text("SELECT count(*) FROM t")).scalar_one() == 0
+
+    asyncio.run(scenario())

@@ -6,16 +6,15 @@ from typing import Literal
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from fastapi import APIRouter
 from pydantic import BaseModel
 
 from app.api.deps import SessionDep
 from app.api.responses import DATABASE
-from app.api.routing import Route
+from app.api.routing import APIRouter
 from app.core.config import PROJECT_DIR
 from app.exceptions import NotReady
 
-router = APIRouter(route_class=Route, prefix="/health", tags=["health"])
+router = APIRouter(prefix="/health", tags=["health"])
 
 
 class Live(BaseModel):

@@ -1,12 +1,27 @@
-"""The route class of every router: a sync endpoint costs one worker-thread hop, not two."""
+"""The router every router is. Its routes cost a sync endpoint one worker-thread hop, not
+two, and know whether their requests may write."""
 
 import functools
 import inspect
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
+import fastapi
 from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
+
+EndpointT = TypeVar("EndpointT", bound=Callable[..., Any])
+
+# Methods that never change anything (RFC 9110, 9.2.1).
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_READS_ONLY = "reads_only"
+
+
+def reads_only(endpoint: EndpointT) -> EndpointT:
+    """Mark an endpoint that never writes, though its method is not safe (a login's POST):
+    its session then waits for no writer's turn (app/db/session.py)."""
+    setattr(endpoint, _READS_ONLY, True)
+    return endpoint
 
 
 class Route(APIRoute):
@@ -18,12 +33,17 @@ class Route(APIRoute):
     attributes (I/O). Our endpoints return schema instances they built themselves in the
     first thread (they never return ORM objects), so the second hop did no I/O. A hop
     costs about a fifth of a read of one recipe (README, "Benchmark").
+
+    `may_write`: whether a request to this route may write, so its session must be one
+    that can (`get_db`): any method but the safe ones, unless the endpoint `reads_only`.
     """
 
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
         if not inspect.iscoroutinefunction(endpoint):
             endpoint = in_worker_thread(endpoint)
         super().__init__(path, endpoint, **kwargs)
+        safe = self.methods is not None and self.methods <= SAFE_METHODS
+        self.may_write = not (safe or getattr(endpoint, _READS_ONLY, False))
 
 
 def in_worker_thread(endpoint: Callable[..., Any]) -> Callable[..., Any]:
@@ -35,3 +55,11 @@ def in_worker_thread(endpoint: Callable[..., Any]) -> Callable[..., Any]:
         return await run_in_threadpool(endpoint, *args, **kwargs)
 
     return run
+
+
+class APIRouter(fastapi.APIRouter):
+    """FastAPI's router, its routes a `Route` unless `route_class` says otherwise."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("route_class", Route)
+        super().__init__(**kwargs)

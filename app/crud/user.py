@@ -52,8 +52,6 @@ class CRUDUser(CRUDBase[User, UserCreate, UserUpdate]):
         self, db: Session, *, db_obj: User, current_password: str, new_password: str
     ) -> User:
         """Set a new password if `current_password` is the one stored; Forbidden if not."""
-        # As in authenticate: no transaction (and no SQLite write lock) across the hashing.
-        self._commit(db)
         if not verify_password(current_password, db_obj.hashed_password):
             raise Forbidden("the current password is wrong")
         return self.set_password(db, db_obj=db_obj, password=new_password)
@@ -62,9 +60,6 @@ class CRUDUser(CRUDBase[User, UserCreate, UserUpdate]):
         """The user with this email and password; None for a wrong password, an unknown
         email or a user without a password alike, each after one full hash check."""
         user = self.get_by_email(db, email=email)
-        # End the transaction before the slow check: on SQLite a POST's transaction
-        # holds the write lock, and other writers should not wait for a hash.
-        self._commit(db)
         if not verify_password(password, user.hashed_password if user else None):
             return None
         return user

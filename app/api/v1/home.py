@@ -5,7 +5,7 @@ from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from pydantic import StringConstraints
@@ -14,7 +14,7 @@ from starlette.applications import Starlette
 
 from app import crud
 from app.api.deps import SessionDep
-from app.api.routing import Route
+from app.api.routing import APIRouter
 from app.api.v1.paging import MAX_API_OFFSET
 from app.core.config import settings
 from app.models import Recipe
@@ -25,7 +25,7 @@ templates = Jinja2Templates(directory=TEMPLATES_DIR)
 # The templates ship with the code: no need to stat their files on every render.
 templates.env.auto_reload = False
 
-router = APIRouter(route_class=Route, tags=["home"], include_in_schema=False)
+router = APIRouter(tags=["home"], include_in_schema=False)
 
 PAGE_SIZE = settings.DEFAULT_PAGE_SIZE
 # Pages are numbered (OFFSET), as deep as the API's offsets go; a search finds the rest.

@@ -2,19 +2,18 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import Depends
 from fastapi.security import OAuth2PasswordRequestForm
 
 from app import crud
 from app.api.deps import SessionDep, require_form
 from app.api.responses import DATABASE, FORM_BODY, INVALID_INPUT, SIGNED_IN
-from app.api.routing import Route
+from app.api.routing import APIRouter, reads_only
 from app.core.security import create_access_token
 from app.exceptions import NotAuthenticated
 from app.schemas import Token
 
 router = APIRouter(
-    route_class=Route,
     prefix="/login",
     tags=["login"],
     responses=DATABASE | INVALID_INPUT,
@@ -23,6 +22,7 @@ router = APIRouter(
 
 
 @router.post("/access-token", responses=SIGNED_IN | FORM_BODY)
+@reads_only
 def login_access_token(
     db: SessionDep, form: Annotated[OAuth2PasswordRequestForm, Depends()]
 ) -> Token:

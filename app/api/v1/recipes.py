@@ -1,6 +1,6 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
+from fastapi import Depends, Path, Query, Request, Response, status
 
 from app import crud
 from app.api.deps import CurrentUser, SessionDep
@@ -24,16 +24,14 @@ from app.api.responses import (
     PRECONDITION,
     SIGNED_IN,
 )
-from app.api.routing import Route
+from app.api.routing import APIRouter
 from app.api.v1.paging import ListParams, list_params
 from app.core.config import settings
 from app.schemas import Page, RecipeCreate, RecipePublic, RecipeSearchResults, RecipeUpdate
 from app.schemas.base import MAX_ID
 from app.schemas.recipe import Keyword, RecipeListFilters
 
-router = APIRouter(
-    route_class=Route, prefix="/recipes", tags=["recipes"], responses=DATABASE | INVALID_INPUT
-)
+router = APIRouter(prefix="/recipes", tags=["recipes"], responses=DATABASE | INVALID_INPUT)
 
 RecipeId = Annotated[int, Path(ge=1, le=MAX_ID, description="The recipe's id")]
 

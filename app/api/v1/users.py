@@ -1,6 +1,6 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
+from fastapi import Depends, Path, Query, Request, Response, status
 
 from app import crud
 from app.api.deps import CurrentSuperuser, CurrentUser, SessionDep
@@ -24,7 +24,7 @@ from app.api.responses import (
     PRECONDITION,
     SIGNED_IN,
 )
-from app.api.routing import Route
+from app.api.routing import APIRouter
 from app.api.v1.paging import ListParams, list_params
 from app.models import User
 from app.schemas import (
@@ -40,9 +40,7 @@ from app.schemas import (
 from app.schemas.base import MAX_ID
 from app.schemas.recipe import RecipeFilters
 
-router = APIRouter(
-    route_class=Route, prefix="/users", tags=["users"], responses=DATABASE | INVALID_INPUT
-)
+router = APIRouter(prefix="/users", tags=["users"], responses=DATABASE | INVALID_INPUT)
 
 UserId = Annotated[int, Path(ge=1, le=MAX_ID, description="The user's id")]
 

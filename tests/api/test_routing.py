@@ -1,0 +1,66 @@
+"""Every route the app serves is a `Route` (one worker-thread hop for a sync endpoint),
+without any router having to ask for it."""
+
+import threading
+
+from fastapi import FastAPI
+from fastapi.routing import APIRoute, iter_route_contexts
+from fastapi.testclient import TestClient
+from starlette.routing import BaseRoute
+
+from app.api.routing import SAFE_METHODS, APIRouter, Route
+from app.main import app
+
+
+def _api_routes(routes: list[BaseRoute]) -> dict[str, APIRoute]:
+    """By full path, through included routers; FastAPI's own /docs and /openapi.json are
+    not API routes."""
+    return {
+        f"{' '.join(sorted(context.methods or ()))} {context.path}": context.original_route
+        for context in iter_route_contexts(routes)
+        if isinstance(context.original_route, APIRoute)
+    }
+
+
+def test_every_api_route_of_the_app_is_a_route() -> None:
+    routes = _api_routes(app.routes)
+
+    assert len(routes) > 10
+    others = {
+        key: type(route).__name__ for key, route in routes.items() if type(route) is not Route
+    }
+    assert others == {}
+
+
+def test_a_new_router_makes_routes_without_being_told() -> None:
+    router = APIRouter(prefix="/new")
+    threads: list[str] = []
+
+    @router.get("/thread")
+    def endpoint() -> str:
+        threads.append(threading.current_thread().name)
+        return "ok"
+
+    new_app = FastAPI()
+    new_app.include_router(router)
+    [route] = _api_routes(new_app.routes).values()
+    with TestClient(new_app) as client:
+        response = client.get("/new/thread")
+
+    assert type(route) is Route
+    assert response.json() == "ok"
+    assert threads and threads[0] != threading.main_thread().name
+
+
+def test_routes_whose_method_writes_may_write_but_the_login() -> None:
+    """A request's session may write if its route may (get_db); the login only reads,
+    so it waits for no writer's turn while it checks a password."""
+    routes = {
+        key: route for key, route in _api_routes(app.routes).items() if isinstance(route, Route)
+    }
+    safe = {key for key, route in routes.items() if set(route.methods or ()) <= SAFE_METHODS}
+    reading = {key for key, route in routes.items() if not route.may_write}
+
+    assert safe <= reading
+    assert reading - safe == {"POST /api/v1/login/access-token"}
+    assert len(routes.keys() - safe) > 5
