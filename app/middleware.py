@@ -1,13 +1,16 @@
-"""ASGI middleware: request ids and access log, HEAD for every GET, body size limit."""
+"""ASGI middleware: request ids and access log, HEAD for every GET, 405 for a method a
+path does not answer, body size limit."""
 
 import logging
 import random
 import re
 import time
+from collections.abc import Callable
 
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.api.openapi import PathMethods
 from app.core.logs import request_id
 from app.exception_handlers import internal_error, problem
 
@@ -99,6 +102,42 @@ class HeadAsGet:
             await send(message)
 
         await self.app({**scope, "method": "GET"}, receive, send_headers_only)
+
+
+class MethodNotAllowed:
+    """405 for a method that the path does not answer, with `Allow` naming exactly the
+    methods it does, decided before routing.
+
+    Starlette's router would try every route in turn and hand a request to the first
+    one that matches both path and method: PATCH /users/signup would reach
+    PATCH /users/{user_id}. Here the path alone picks its methods, a literal path before
+    a template (`methods()` is called once, on the first request, when every route is
+    in place).
+    """
+
+    def __init__(self, app: ASGIApp, methods: Callable[[], PathMethods]) -> None:
+        self.app = app
+        self.methods = methods
+        self._table: PathMethods | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if self._table is None:
+            self._table = self.methods()
+        allowed = self._table.at(scope["path"])
+        if allowed is None or scope["method"] in allowed:
+            await self.app(scope, receive, send)
+            return
+        allow = ", ".join(sorted(allowed))
+        response = problem(
+            scope,
+            405,
+            f"{scope['method']} is not allowed here; use {allow}",
+            headers={"Allow": allow},
+        )
+        await response(scope, receive, send)
 
 
 class BodySizeLimit:

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from app.core.config import settings
-from app.exceptions import InvalidParameter
+from app.exceptions import InvalidInput
 
 
 @dataclass(frozen=True)
@@ -32,14 +32,14 @@ class Sort:
 
     @classmethod
     def parse(cls, spec: str, *, sortable: tuple[str, ...], tie_break: str) -> "Sort":
-        """`label,-created_at` against a whitelist; InvalidParameter naming `sort` if the
+        """`label,-created_at` against a whitelist; InvalidInput naming `sort` if the
         spec names anything else. The tie-break column follows the first key's direction."""
         keys: list[tuple[str, bool]] = []
         for part in spec.split(","):
             name = part.removeprefix("-")
             if name not in sortable:
                 allowed = ", ".join(sortable)
-                raise InvalidParameter(
+                raise InvalidInput(
                     "sort",
                     f"cannot sort by {part!r}: sort is a comma-separated list of {allowed}, "
                     "each optionally prefixed with '-' for descending",
@@ -75,22 +75,22 @@ def encode_cursor(resource: str, sort: Sort, position: Position) -> str:
 
 
 def decode_cursor(cursor: str, resource: str, sort: Sort, types: list[type]) -> Position:
-    """The position in `cursor`, checked against the list it is used for; InvalidParameter
+    """The position in `cursor`, checked against the list it is used for; InvalidInput
     naming `cursor` for anything that is not a cursor this service made for it."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
     except (binascii.Error, ValueError):
-        raise InvalidParameter("cursor", "cursor is not one that this list handed out") from None
+        raise InvalidInput("cursor", "cursor is not one that this list handed out") from None
     payload, signature = raw[:-_SIGNATURE_BYTES], raw[-_SIGNATURE_BYTES:]
     if len(raw) <= _SIGNATURE_BYTES or not hmac.compare_digest(signature, _sign(payload)):
-        raise InvalidParameter("cursor", "cursor is not one that this list handed out")
+        raise InvalidInput("cursor", "cursor is not one that this list handed out")
     # Signed by us, so well-formed; still checked, since a key may outlive a format.
     try:
         made_for, spec, backwards, values = json.loads(payload)
         if made_for != resource or not isinstance(backwards, bool):
             raise ValueError
         if spec != sort.spec:
-            raise InvalidParameter(
+            raise InvalidInput(
                 "cursor",
                 f"cursor was made for sort={spec}, not sort={sort.spec}; send the same sort, "
                 "or start again without a cursor",
@@ -99,7 +99,7 @@ def decode_cursor(cursor: str, resource: str, sort: Sort, types: list[type]) -> 
             raise ValueError
         typed = tuple(_typed(value, kind) for value, kind in zip(values, types, strict=True))
     except (ValueError, TypeError):
-        raise InvalidParameter("cursor", "cursor is not one that this list handed out") from None
+        raise InvalidInput("cursor", "cursor is not one that this list handed out") from None
     return Position(typed, backwards)
 
 

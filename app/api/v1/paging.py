@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from app.core.config import settings
 from app.crud.base import CRUDBase, Window
 from app.crud.listing import Position, Sort, decode_cursor, encode_cursor
-from app.exceptions import InvalidParameter
+from app.exceptions import InvalidInput
 from app.schemas.base import Page
 
 # Deeper than this, OFFSET reads and throws away too many rows; cursors go anywhere.
@@ -132,13 +132,13 @@ def list_params(crud: CRUDBase[Any, Any, Any]) -> Callable[..., Awaitable[ListPa
         include_total: IncludeTotal = False,
     ) -> ListParams:
         if offset > MAX_API_OFFSET:
-            raise InvalidParameter(
+            raise InvalidInput(
                 "offset",
                 f"offset is at most {MAX_API_OFFSET}; to go further, follow the `next` "
                 "link (a cursor), which is as fast on any page",
             )
         if cursor is not None and offset:
-            raise InvalidParameter("offset", "offset cannot be combined with a cursor")
+            raise InvalidInput("offset", "offset cannot be combined with a cursor")
         order = crud.sort(sort)
         after = (
             decode_cursor(cursor, crud.name, order, crud.sort_types(order))
