@@ -54,13 +54,13 @@ def problem(
     return ProblemResponse(body, status_code=status_code, headers=headers)
 
 
-def _field_error(loc: Sequence[str | int], msg: str, type_: str) -> dict[str, Any]:
+def field_error(loc: Sequence[str | int], msg: str, type_: str) -> dict[str, Any]:
     # loc[0] says where ("body", "query", "path", "header"); the rest names the field.
     field = ".".join(str(part) for part in loc[1:]) or str(loc[0])
     return {"loc": list(loc), "field": field, "msg": msg, "type": type_}
 
 
-def _invalid_input(scope: Scope, errors: list[dict[str, Any]]) -> ProblemResponse:
+def invalid_fields(scope: Scope, errors: list[dict[str, Any]]) -> ProblemResponse:
     # The detail alone says what is wrong with each field; `errors` has it by field.
     reasons = "; ".join(f"{error['field']}: {error['msg']}" for error in errors)
     return problem(
@@ -96,8 +96,8 @@ async def request_validation_error(request: Request, exc: Exception) -> Response
         )
     # Only where, what and why: pydantic's `input` would echo what was sent (a password,
     # megabytes of text) and its `ctx` may hold objects that are not JSON.
-    fields = [_field_error(e["loc"], e["msg"], e["type"]) for e in errors]
-    return _invalid_input(request.scope, fields)
+    fields = [field_error(e["loc"], e["msg"], e["type"]) for e in errors]
+    return invalid_fields(request.scope, fields)
 
 
 async def app_error(request: Request, exc: Exception) -> Response:
@@ -109,8 +109,8 @@ async def invalid_input(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, InvalidInput)
     # The field is a query parameter if one by that name was sent; else it is the body's.
     where = "query" if exc.field in request.query_params else "body"
-    return _invalid_input(
-        request.scope, [_field_error([where, exc.field], exc.detail, "invalid_input")]
+    return invalid_fields(
+        request.scope, [field_error([where, exc.field], exc.detail, "invalid_input")]
     )
 
 

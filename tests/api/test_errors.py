@@ -290,3 +290,20 @@ def test_a_new_error_is_one_class_and_nothing_else() -> None:
     assert problem["type"] == "urn:example:teapot"
     assert problem["title"] == "I'm a Teapot"
     assert response.headers["x-brew"] == "tea"
+
+
+def test_a_query_parameter_given_twice_is_a_422_naming_it(client: TestClient) -> None:
+    too_long = "a" * 101
+    url = f"{API}/recipes/search?keyword={too_long}&keyword=bread&max_results=1"
+
+    response = client.get(url)
+
+    problem = _assert_problem(response, 422, f"{API}/recipes/search")
+    assert problem["errors"] == [
+        {
+            "loc": ["query", "keyword"],
+            "field": "keyword",
+            "msg": "must be given once, not 2 times",
+            "type": "repeated",
+        }
+    ]
