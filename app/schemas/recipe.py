@@ -11,7 +11,8 @@ from pydantic import (
     ConfigDict,
     Field,
     HttpUrl,
-    PlainSerializer,
+    StringConstraints,
+    TypeAdapter,
 )
 from pydantic.config import JsonDict
 
@@ -57,14 +58,44 @@ Keyword = Annotated[
 ]
 
 
-def _fits_column(url: HttpUrl) -> HttpUrl:
-    # Checked after normalisation: punycode and percent-encoding can lengthen a URL.
-    if len(str(url)) > URL_LENGTH:
+# A URL as the document describes it: http(s), a URI (RFC 3986: ASCII, anything else
+# percent-encoded), with neither a user name nor a percent-encoded host, and without
+# the characters the normaliser would percent-encode (space, quotes, braces, ...).
+# Such a URL grows by at most URL_GROWTH characters once normalised: a "/" added to an
+# empty path, and a host given as one number written out as an IPv4 address
+# ("https://1" is https://0.0.0.1/). So every URL of at most MAX_URL_LENGTH characters
+# that the pattern admits fits the column once normalised.
+_AUTHORITY = r"A-Za-z0-9\-._~!$&()*+,;=\[\]:"
+URL_PATTERN = rf"^[Hh][Tt][Tt][Pp][Ss]?://[{_AUTHORITY}]+([/?#][{_AUTHORITY}%/?#@]*)?$"
+URL_GROWTH = 7
+MAX_URL_LENGTH = URL_LENGTH - URL_GROWTH
+_HTTP_URL = TypeAdapter(HttpUrl)
+
+
+_URL_FORM = re.compile(URL_PATTERN)
+
+
+def _normalised(url: str) -> str:
+    if not _URL_FORM.fullmatch(url):
+        raise ValueError(
+            "must be an http(s) URL in URI form: ASCII, other characters percent-encoded, "
+            "without a user name, spaces, quotes or braces"
+        )
+    normalised = str(_HTTP_URL.validate_python(url))
+    # Cannot fail for a URL the pattern and MAX_URL_LENGTH admit (see above); it keeps
+    # the column's bound in one place should they change.
+    if len(normalised) > URL_LENGTH:
         raise ValueError(f"URL must be at most {URL_LENGTH} characters once normalised")
-    return url
+    return normalised
 
 
-RecipeUrl = Annotated[HttpUrl, AfterValidator(_fits_column), PlainSerializer(str, return_type=str)]
+# The pattern is told to clients in the OpenAPI document; _normalised is the check.
+RecipeUrl = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=MAX_URL_LENGTH),
+    AfterValidator(_normalised),
+    Field(json_schema_extra={"format": "uri", "pattern": URL_PATTERN}),
+]
 
 _EXAMPLE: JsonDict = {
     "label": "No-Knead Bread",
