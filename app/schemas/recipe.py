@@ -58,15 +58,19 @@ Keyword = Annotated[
 ]
 
 
-# A URL as the document describes it: http(s), a URI (RFC 3986: ASCII, anything else
-# percent-encoded), with neither a user name nor a percent-encoded host, and without
-# the characters the normaliser would percent-encode (space, quotes, braces, ...).
-# Such a URL grows by at most URL_GROWTH characters once normalised: a "/" added to an
-# empty path, and a host given as one number written out as an IPv4 address
-# ("https://1" is https://0.0.0.1/). So every URL of at most MAX_URL_LENGTH characters
-# that the pattern admits fits the column once normalised.
-_AUTHORITY = r"A-Za-z0-9\-._~!$&()*+,;=\[\]:"
-URL_PATTERN = rf"^[Hh][Tt][Tt][Pp][Ss]?://[{_AUTHORITY}]+([/?#][{_AUTHORITY}%/?#@]*)?$"
+# A URL as the document describes it: http(s), an RFC 3986 URI (ASCII, anything else
+# percent-encoded) without a user name, a percent-encoded host or a quote. The
+# normaliser percent-encodes none of what is left, so such a URL grows by at most
+# URL_GROWTH characters once normalised: a "/" added to an empty path, and a host given
+# as one number written out as an IPv4 address ("https://9" is https://0.0.0.9/).
+# Every URL of at most MAX_URL_LENGTH characters that the pattern admits therefore fits
+# the column once normalised.
+_NAME = r"A-Za-z0-9\-._~!$&()*+,;="
+_PCHAR = rf"(?:[{_NAME}:@]|%[0-9A-Fa-f]{{2}})"
+URL_PATTERN = (
+    rf"^[Hh][Tt][Tt][Pp][Ss]?://(?:[{_NAME}]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]*)?"
+    rf"(?:/{_PCHAR}*)*(?:\?(?:{_PCHAR}|[/?])*)?(?:#(?:{_PCHAR}|[/?])*)?$"
+)
 URL_GROWTH = 7
 MAX_URL_LENGTH = URL_LENGTH - URL_GROWTH
 _HTTP_URL = TypeAdapter(HttpUrl)
@@ -78,8 +82,8 @@ _URL_FORM = re.compile(URL_PATTERN)
 def _normalised(url: str) -> str:
     if not _URL_FORM.fullmatch(url):
         raise ValueError(
-            "must be an http(s) URL in URI form: ASCII, other characters percent-encoded, "
-            "without a user name, spaces, quotes or braces"
+            "must be an http(s) URL in URI form (RFC 3986): ASCII, other characters "
+            "percent-encoded, without a user name or quotes"
         )
     normalised = str(_HTTP_URL.validate_python(url))
     # Cannot fail for a URL the pattern and MAX_URL_LENGTH admit (see above); it keeps
