@@ -104,9 +104,11 @@ def test_a_documented_method_of_a_word_reaches_its_own_route(
 ) -> None:
     search = superuser_client.get(f"{API}/recipes/search")
     me = superuser_client.get(f"{API}/users/me")
+    renamed = superuser_client.patch(f"{API}/users/me", json={"surname": "King"})
 
     assert invalid_fields(search) == ["keyword"]
     assert me.status_code == 200 and me.json()["is_superuser"]
+    assert renamed.status_code == 200 and renamed.json()["surname"] == "King"
 
 
 def test_405_on_a_path_with_several_routes_names_them_all(client: TestClient) -> None:
