@@ -2,43 +2,32 @@
 
 The body is an RFC 9457 problem: `application/problem+json` with `type`, `title`,
 `status`, `detail` and `instance` (the request's path); a 422 adds `errors`, one per
-invalid field. Routing's own errors (404 unknown path, 405) and the body size limit's 413
-use the same format.
+invalid field, and malformed JSON `line` and `column`. Every AppError is answered from
+what its class declares; routing's own errors (404 unknown path, 405) and the body size
+limit's 413 use the same format.
 """
 
 import logging
+from collections.abc import Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from fastapi.routing import iter_route_contexts
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException
-from starlette.routing import Mount, compile_path
-from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
-from app.exceptions import (
-    Conflict,
-    Forbidden,
-    InvalidParameter,
-    InvalidReference,
-    NotAuthenticated,
-    NotFound,
-    NotModified,
-    NotReady,
-    PreconditionFailed,
-)
+from app.exceptions import AppError, InvalidInput, NotModified
 
 logger = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
-# The one problem type with members of its own (`errors`); every other problem is
-# about:blank, whose title is the status's phrase (RFC 9457, 4.2.1).
-INVALID_INPUT = "urn:recipe-service:problem:invalid-input"
+# The body of a request that is not JSON at all: where the parser stopped, by line and
+# column (a character offset is no field of the input).
+MALFORMED_JSON = "urn:recipe-service:problem:malformed-json"
 
 
 class ProblemResponse(JSONResponse):
@@ -50,9 +39,9 @@ def problem(
     status_code: int,
     detail: str,
     *,
-    headers: dict[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
     type_: str = "about:blank",
-    errors: list[dict[str, Any]] | None = None,
+    **members: Any,
 ) -> ProblemResponse:
     body: dict[str, Any] = {
         "type": type_,
@@ -60,120 +49,84 @@ def problem(
         "status": status_code,
         "detail": detail,
         "instance": scope.get("path", ""),
+        **members,
     }
-    if errors is not None:
-        body["errors"] = errors
     return ProblemResponse(body, status_code=status_code, headers=headers)
 
 
-def _field_error(
-    loc: tuple[str | int, ...] | list[str | int], msg: str, type_: str
-) -> dict[str, Any]:
+def field_error(loc: Sequence[str | int], msg: str, type_: str) -> dict[str, Any]:
     # loc[0] says where ("body", "query", "path", "header"); the rest names the field.
     field = ".".join(str(part) for part in loc[1:]) or str(loc[0])
     return {"loc": list(loc), "field": field, "msg": msg, "type": type_}
 
 
-def invalid_input(scope: Scope, errors: list[dict[str, Any]]) -> ProblemResponse:
+def invalid_fields(scope: Scope, errors: list[dict[str, Any]]) -> ProblemResponse:
     # The detail alone says what is wrong with each field; `errors` has it by field.
     reasons = "; ".join(f"{error['field']}: {error['msg']}" for error in errors)
     return problem(
         scope,
-        status.HTTP_422_UNPROCESSABLE_CONTENT,
+        InvalidInput.status_code,
         f"invalid input: {reasons}",
-        type_=INVALID_INPUT,
+        type_=InvalidInput.type,
         errors=errors,
+    )
+
+
+def _malformed_json(scope: Scope, document: str, position: int, reason: str) -> ProblemResponse:
+    # Counted as Python's json module counts them: lines from 1, columns from 1.
+    line = document.count("\n", 0, position) + 1
+    column = position - document.rfind("\n", 0, position)
+    return problem(
+        scope,
+        InvalidInput.status_code,
+        f"the body is not valid JSON: {reason} at line {line}, column {column}",
+        type_=MALFORMED_JSON,
+        line=line,
+        column=column,
     )
 
 
 async def request_validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
+    errors = exc.errors()
+    if errors and errors[0]["type"] == "json_invalid" and isinstance(exc.body, str):
+        # FastAPI's loc is ("body", offset) and its ctx the parser's reason.
+        return _malformed_json(
+            request.scope, exc.body, errors[0]["loc"][1], errors[0]["ctx"]["error"]
+        )
     # Only where, what and why: pydantic's `input` would echo what was sent (a password,
     # megabytes of text) and its `ctx` may hold objects that are not JSON.
-    errors = [_field_error(e["loc"], e["msg"], e["type"]) for e in exc.errors()]
-    return invalid_input(request.scope, errors)
+    fields = [field_error(e["loc"], e["msg"], e["type"]) for e in errors]
+    return invalid_fields(request.scope, fields)
 
 
-async def invalid_reference(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, InvalidReference)
-    return invalid_input(
-        request.scope, [_field_error(["body", exc.field], exc.detail, "invalid_reference")]
+async def app_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, AppError)
+    return problem(request.scope, exc.status_code, exc.detail, headers=exc.headers, type_=exc.type)
+
+
+async def invalid_input(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, InvalidInput)
+    # The field is a query parameter if one by that name was sent; else it is the body's.
+    where = "query" if exc.field in request.query_params else "body"
+    return invalid_fields(
+        request.scope, [field_error([where, exc.field], exc.detail, "invalid_input")]
     )
-
-
-def allowed_methods(path: str, routes: list[Any]) -> set[str]:
-    """Every method some route answers at `path` (Starlette's own 405 names only the
-    first matching route's methods)."""
-    methods: set[str] = set()
-    for context in iter_route_contexts(routes):
-        route = context.original_route
-        if isinstance(route, Mount) and isinstance(route.app, StaticFiles):
-            if path.startswith(route.path + "/"):
-                methods |= {"GET", "HEAD"}
-            continue
-        if context.path and context.methods and compile_path(context.path)[0].match(path):
-            methods |= set(context.methods)
-    if "GET" in methods:
-        methods.add("HEAD")  # app/middleware.py's HeadAsGet
-    return methods
-
-
-async def http_exception(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, HTTPException)
-    headers = dict(exc.headers or {})
-    if exc.status_code == status.HTTP_405_METHOD_NOT_ALLOWED:
-        headers["Allow"] = ", ".join(sorted(allowed_methods(request.url.path, request.app.routes)))
-    if exc.status_code == status.HTTP_304_NOT_MODIFIED or exc.status_code < 400:
-        return Response(status_code=exc.status_code, headers=headers)
-    detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
-    if exc.status_code == status.HTTP_404_NOT_FOUND and detail == "Not Found":
-        detail = f"nothing at {request.url.path}"
-    elif exc.status_code == status.HTTP_405_METHOD_NOT_ALLOWED:
-        detail = f"{request.method} is not allowed here; use {headers['Allow']}"
-    return problem(request.scope, exc.status_code, detail, headers=headers)
-
-
-async def not_found(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, NotFound)
-    return problem(request.scope, status.HTTP_404_NOT_FOUND, exc.detail)
-
-
-async def not_authenticated(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, NotAuthenticated)
-    # RFC 6750: a 401 names the scheme that would be accepted.
-    return problem(
-        request.scope,
-        status.HTTP_401_UNAUTHORIZED,
-        exc.detail,
-        headers={"WWW-Authenticate": "Bearer"},
-    )
-
-
-async def forbidden(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, Forbidden)
-    return problem(request.scope, status.HTTP_403_FORBIDDEN, exc.detail)
-
-
-async def conflict(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, Conflict)
-    return problem(request.scope, status.HTTP_409_CONFLICT, exc.detail)
-
-
-async def precondition_failed(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, PreconditionFailed)
-    return problem(request.scope, status.HTTP_412_PRECONDITION_FAILED, exc.detail)
 
 
 async def not_modified(_request: Request, exc: Exception) -> Response:
     assert isinstance(exc, NotModified)
-    return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers={"ETag": exc.etag})
+    return Response(status_code=exc.status_code, headers={"ETag": exc.etag})
 
 
-async def invalid_parameter(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, InvalidParameter)
-    return invalid_input(
-        request.scope, [_field_error(["query", exc.field], exc.detail, "invalid_parameter")]
-    )
+async def http_exception(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    if exc.status_code < 400:
+        return Response(status_code=exc.status_code, headers=exc.headers)
+    detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
+    if exc.status_code == status.HTTP_404_NOT_FOUND and detail == "Not Found":
+        detail = f"nothing at {request.url.path}"
+    return problem(request.scope, exc.status_code, detail, headers=exc.headers)
 
 
 async def integrity_error(request: Request, exc: Exception) -> Response:
@@ -202,13 +155,6 @@ async def database_unavailable(request: Request, exc: Exception) -> Response:
     )
 
 
-async def not_ready(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, NotReady)
-    return problem(
-        request.scope, status.HTTP_503_SERVICE_UNAVAILABLE, exc.detail, headers={"Retry-After": "1"}
-    )
-
-
 def internal_error(scope: Scope) -> ProblemResponse:
     """The answer to an unexpected exception: nothing of it leaves the process."""
     return problem(
@@ -217,17 +163,13 @@ def internal_error(scope: Scope) -> ProblemResponse:
 
 
 def register(app: FastAPI) -> None:
+    # Starlette picks the handler of the nearest class in the exception's MRO: the
+    # special cases below win over app_error, which serves every other AppError.
+    app.add_exception_handler(AppError, app_error)
+    app.add_exception_handler(InvalidInput, invalid_input)
+    app.add_exception_handler(NotModified, not_modified)
     app.add_exception_handler(RequestValidationError, request_validation_error)
     app.add_exception_handler(HTTPException, http_exception)
-    app.add_exception_handler(NotFound, not_found)
-    app.add_exception_handler(NotAuthenticated, not_authenticated)
-    app.add_exception_handler(Forbidden, forbidden)
-    app.add_exception_handler(Conflict, conflict)
-    app.add_exception_handler(InvalidReference, invalid_reference)
-    app.add_exception_handler(InvalidParameter, invalid_parameter)
-    app.add_exception_handler(PreconditionFailed, precondition_failed)
-    app.add_exception_handler(NotModified, not_modified)
-    app.add_exception_handler(NotReady, not_ready)
     app.add_exception_handler(IntegrityError, integrity_error)
     app.add_exception_handler(OperationalError, database_unavailable)
     app.add_exception_handler(PoolTimeoutError, database_unavailable)

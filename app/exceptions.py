@@ -1,46 +1,67 @@
 """Domain errors, raised by the data layer and dependencies.
 
-They say what went wrong in the caller's terms; app/exception_handlers.py turns each
-into one HTTP status, in one place.
+Each says what went wrong in the caller's terms and declares the HTTP status and
+problem `type` it is answered with; app/exception_handlers.py sends every one of them
+the same way. A new error is a subclass here and nothing else.
 """
+
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import ClassVar
+
+_NO_HEADERS: Mapping[str, str] = MappingProxyType({})
 
 
 class AppError(Exception):
+    """An error the client can act on: `detail` is the problem's `detail`."""
+
+    status_code: ClassVar[int] = 500
+    # about:blank: the status says it all, and the problem's title is its phrase
+    # (RFC 9457, 4.2.1). A type of our own names a problem with members of its own.
+    type: ClassVar[str] = "about:blank"
+    headers: ClassVar[Mapping[str, str]] = _NO_HEADERS
+
     def __init__(self, detail: str) -> None:
         super().__init__(detail)
         self.detail = detail
 
 
 class NotFound(AppError):
-    """The addressed object does not exist (404)."""
+    """The addressed object does not exist."""
+
+    status_code = 404
 
     def __init__(self, resource: str, id: int) -> None:
         super().__init__(f"{resource} {id} not found")
 
 
 class NotAuthenticated(AppError):
-    """No valid access token: not signed in, or the token is bad or expired (401)."""
+    """No valid access token: not signed in, or the token is bad or expired."""
+
+    status_code = 401
+    # RFC 6750: a 401 names the scheme that would be accepted.
+    headers = MappingProxyType({"WWW-Authenticate": "Bearer"})
 
 
 class Forbidden(AppError):
-    """Signed in, but not allowed to do this: not yours, or not a superuser (403)."""
+    """Signed in, but not allowed to do this: not yours, or not a superuser."""
+
+    status_code = 403
 
 
 class Conflict(AppError):
-    """The change contradicts what is stored, e.g. a duplicate unique value (409)."""
+    """The change contradicts what is stored, e.g. a duplicate unique value."""
+
+    status_code = 409
 
 
-class InvalidReference(AppError):
-    """An input field points at something that does not exist (422, naming the field)."""
+class InvalidInput(AppError):
+    """An input the schema lets through but the service cannot use: a field pointing at
+    something that does not exist, an unknown sort column, a tampered cursor. Answered
+    like a validation error, naming the field."""
 
-    def __init__(self, field: str, detail: str) -> None:
-        super().__init__(detail)
-        self.field = field
-
-
-class InvalidParameter(AppError):
-    """A query parameter the data layer cannot use, e.g. an unknown sort column or a
-    tampered cursor (422, naming the parameter)."""
+    status_code = 422
+    type = "urn:recipe-service:problem:invalid-input"
 
     def __init__(self, field: str, detail: str) -> None:
         super().__init__(detail)
@@ -48,11 +69,15 @@ class InvalidParameter(AppError):
 
 
 class PreconditionFailed(AppError):
-    """The client's If-Match names a version that is no longer the stored one (412)."""
+    """The client's If-Match names a version that is no longer the stored one."""
+
+    status_code = 412
 
 
 class NotModified(AppError):
-    """The client's copy, named by If-None-Match, is still current (304, no body)."""
+    """The client's copy, named by If-None-Match, is still current (no body)."""
+
+    status_code = 304
 
     def __init__(self, etag: str) -> None:
         super().__init__("not modified")
@@ -60,4 +85,7 @@ class NotModified(AppError):
 
 
 class NotReady(AppError):
-    """The database answers but cannot be used yet: its migrations are not at head (503)."""
+    """The database answers but cannot be used yet: its migrations are not at head."""
+
+    status_code = 503
+    headers = MappingProxyType({"Retry-After": "1"})

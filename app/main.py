@@ -18,7 +18,13 @@ from app.api.v1 import home, login, recipes, users
 from app.core.config import settings
 from app.core.logs import configure_logging
 from app.db.session import engine
-from app.middleware import BodySizeLimit, HeadAsGet, RequestContext
+from app.middleware import (
+    BodySizeLimit,
+    HeadAsGet,
+    MethodNotAllowed,
+    RequestContext,
+    SingleQueryValues,
+)
 
 API_V1 = "/api/v1"
 
@@ -57,6 +63,8 @@ exception_handlers.register(app)
 openapi.install(app)
 # The last added runs first: ids and the access log around everything.
 app.add_middleware(BodySizeLimit, max_bytes=settings.MAX_REQUEST_BODY_BYTES)
+app.add_middleware(SingleQueryValues)
+app.add_middleware(MethodNotAllowed, methods=lambda: openapi.path_methods(app))
 app.add_middleware(HeadAsGet)
 app.add_middleware(RequestContext)
 app.include_router(api_v1)

@@ -1,15 +1,20 @@
-"""ASGI middleware: request ids and access log, HEAD for every GET, body size limit."""
+"""ASGI middleware: request ids and access log, HEAD for every GET, 405 for a method a
+path does not answer, query parameters given once, body size limit."""
 
 import logging
 import random
 import re
 import time
+from collections import Counter
+from collections.abc import Callable
+from urllib.parse import parse_qsl
 
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.api.openapi import PathMethods
 from app.core.logs import request_id
-from app.exception_handlers import internal_error, problem
+from app.exception_handlers import field_error, internal_error, invalid_fields, problem
 
 logger = logging.getLogger("app.requests")
 
@@ -99,6 +104,67 @@ class HeadAsGet:
             await send(message)
 
         await self.app({**scope, "method": "GET"}, receive, send_headers_only)
+
+
+class MethodNotAllowed:
+    """405 for a method that the path does not answer, with `Allow` naming exactly the
+    methods it does, decided before routing.
+
+    Starlette's router would try every route in turn and hand a request to the first
+    one that matches both path and method: PATCH /users/signup would reach
+    PATCH /users/{user_id}. Here the path alone picks its methods, a literal path before
+    a template (`methods()` is called once, on the first request, when every route is
+    in place).
+    """
+
+    def __init__(self, app: ASGIApp, methods: Callable[[], PathMethods]) -> None:
+        self.app = app
+        self.methods = methods
+        self._table: PathMethods | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if self._table is None:
+            self._table = self.methods()
+        allowed = self._table.at(scope["path"])
+        if allowed is None or scope["method"] in allowed:
+            await self.app(scope, receive, send)
+            return
+        allow = ", ".join(sorted(allowed))
+        response = problem(
+            scope,
+            405,
+            f"{scope['method']} is not allowed here; use {allow}",
+            headers={"Allow": allow},
+        )
+        await response(scope, receive, send)
+
+
+class SingleQueryValues:
+    """422 for a query parameter given more than once. No parameter of the API takes a
+    list; FastAPI would validate only the last value and ignore the others, so
+    `keyword=<too long>&keyword=bread` would pass for `bread`."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or b"&" not in scope["query_string"]:
+            await self.app(scope, receive, send)
+            return
+        query = scope["query_string"].decode("latin-1")
+        counts = Counter(name for name, _ in parse_qsl(query, keep_blank_values=True))
+        repeated = [(name, n) for name, n in counts.items() if n > 1]
+        if not repeated:
+            await self.app(scope, receive, send)
+            return
+        errors = [
+            field_error(["query", name], f"must be given once, not {n} times", "repeated")
+            for name, n in repeated
+        ]
+        await invalid_fields(scope, errors)(scope, receive, send)
 
 
 class BodySizeLimit:

@@ -1,11 +1,15 @@
 """Schemathesis over the app's own OpenAPI document: every operation, all checks.
 
 In process (ASGI, no server), on every engine, on a fresh, migrated database that the
-requests really commit to. Each operation gets schema-valid and schema-invalid cases, signed in as a
-superuser and anonymously; then the stateful phase follows the document's links
-(create, then get, update, delete what was created). Any failed check fails the test:
-a 5xx, a response that contradicts the schema, an undocumented status, a valid input
-refused or an invalid one accepted. Afterwards no row may point at a missing one.
+requests really commit to. First the coverage phase, signed in as a superuser: each
+operation's boundary values (lengths and numbers at and just past each limit), missing,
+extra and repeated parameters, and methods the path does not document (a 405 naming
+exactly the documented ones; what OPTIONS advertises). Then each operation gets random
+schema-valid and schema-invalid cases, signed in as a superuser and anonymously; then
+the stateful phase follows the document's links (create, then get, update, delete what
+was created). Any failed check fails the test: a 5xx, a response that contradicts the
+schema, an undocumented status, a valid input refused or an invalid one accepted.
+Afterwards no row may point at a missing one.
 """
 
 from collections import Counter
@@ -24,6 +28,7 @@ from pwdlib.hashers.argon2 import Argon2Hasher
 from pydantic import TypeAdapter, ValidationError
 from schemathesis import Case, GenerationMode
 from schemathesis.config import SchemathesisConfig
+from schemathesis.core.failures import FailureGroup
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session
@@ -40,14 +45,16 @@ from tests.utils.migrations import alembic_config
 
 # A valid request may still be refused because of what is stored: 404, 409, and 412
 # (an If-Match that is well formed but not the current ETag) besides schemathesis's
-# defaults. Every other check keeps its defaults.
+# defaults. Every other check keeps its defaults. The coverage phase also sends each
+# query parameter twice, the second time out of bounds.
 CONFIG = SchemathesisConfig.from_dict(
     {
+        "phases": {"coverage": {"generate-duplicate-query-parameters": True}},
         "checks": {
             "positive_data_acceptance": {
                 "expected-statuses": ["2xx", "3xx", "401", "403", "404", "409", "412", "429"]
             }
-        }
+        },
     }
 )
 
@@ -155,6 +162,27 @@ def _fuzz(
             raise
 
 
+def _run_coverage(admin: User, counts: Counter[str], failures: list[str]) -> None:
+    signed_in = auth_headers(admin)
+    spare_admin = _leaves_the_admin_alone(admin)
+    modes = [GenerationMode.POSITIVE, GenerationMode.NEGATIVE]
+    for operation in OPERATIONS:
+        config = SCHEMA.config.generation_for(operation=operation, phase="coverage")
+        for case in SCHEMA.iter_coverage_cases(
+            operation, generation_modes=modes, generation_config=config
+        ):
+            meta = case.meta
+            positive = meta is not None and meta.generation.mode is GenerationMode.POSITIVE
+            if not spare_admin(case) or (positive and "cursor" in (case.query or {})):
+                continue  # see _fuzz
+            # Collected, not raised: every failing case shows at once.
+            try:
+                case.call_and_validate(headers=signed_in)
+            except (AssertionError, FailureGroup) as failure:
+                failures.append(f"{case.method} {case.formatted_path}: {failure}")
+            counts[f"coverage {operation.method.upper()} {operation.path}"] += 1
+
+
 def _run_operations(admin: User, counts: Counter[str]) -> None:
     signed_in = auth_headers(admin)
     spare_admin = _leaves_the_admin_alone(admin)
@@ -217,14 +245,17 @@ def _orphans(engine: Engine) -> list[Any]:
 def test_fuzz_every_operation(fuzz_engine: Engine) -> None:
     admin = _admin(fuzz_engine)
     counts: Counter[str] = Counter()
-
-    _run_operations(admin, counts)
     failures: list[str] = []
+
+    _run_coverage(admin, counts, failures)
+    _run_operations(admin, counts)
     _run_stateful(fuzz_engine, admin, counts, failures)
 
     print(f"\nschemathesis: {sum(counts.values())} requests", dict(sorted(counts.items())))
     assert failures == []
     assert _orphans(fuzz_engine) == []
-    # Every operation was reached, and the stateful phase made requests.
-    assert len([name for name in counts if name != "stateful"]) == len(OPERATIONS)
+    # Every operation was reached in both phases, and the stateful phase made requests.
+    coverage = [name for name in counts if name.startswith("coverage ")]
+    assert len(coverage) == len(OPERATIONS)
+    assert len([name for name in counts if name != "stateful"]) == 2 * len(OPERATIONS)
     assert counts["stateful"] > STATEFUL_SCENARIOS

@@ -9,7 +9,7 @@ a range read on an index over the sort's columns, however deep the page.
 from dataclasses import dataclass
 from typing import Any
 
-from app.exceptions import InvalidParameter
+from app.exceptions import InvalidInput
 
 
 @dataclass(frozen=True)
@@ -25,14 +25,14 @@ class Sort:
 
     @classmethod
     def parse(cls, spec: str, *, sortable: tuple[str, ...], tie_break: str) -> "Sort":
-        """`label,-created_at` against a whitelist; InvalidParameter naming `sort` if the
+        """`label,-created_at` against a whitelist; InvalidInput naming `sort` if the
         spec names anything else. The tie-break column follows the first key's direction."""
         keys: list[tuple[str, bool]] = []
         for part in spec.split(","):
             name = part.removeprefix("-")
             if name not in sortable:
                 allowed = ", ".join(sortable)
-                raise InvalidParameter(
+                raise InvalidInput(
                     "sort",
                     f"cannot sort by {part!r}: sort is a comma-separated list of {allowed}, "
                     "each optionally prefixed with '-' for descending",

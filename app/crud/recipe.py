@@ -7,7 +7,7 @@ from sqlalchemy.orm.interfaces import ORMOption
 
 from app.crud.base import AFTER, BEFORE, EQUAL, CRUDBase
 from app.crud.fulltext import best_matches
-from app.exceptions import Forbidden, InvalidReference
+from app.exceptions import Forbidden, InvalidInput
 from app.models.recipe import Recipe
 from app.models.user import User
 from app.schemas.recipe import RecipeCreate, RecipeUpdate, search_words
@@ -70,7 +70,7 @@ class CRUDRecipe(CRUDBase[Recipe, RecipeCreate, RecipeUpdate]):
         # A clear 422 naming the field; the foreign key still decides races.
         submitter_id = self._fields(obj_in, partial=True).get("submitter_id")
         if submitter_id is not None and db.get(User, submitter_id) is None:
-            raise InvalidReference("submitter_id", f"no user with id {submitter_id}")
+            raise InvalidInput("submitter_id", f"no user with id {submitter_id}")
 
 
 recipe = CRUDRecipe(Recipe)

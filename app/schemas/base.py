@@ -142,3 +142,9 @@ class ProblemDetail(BaseModel):
     errors: list[FieldError] | None = Field(
         default=None, description="422 only: each invalid field"
     )
+    line: int | None = Field(
+        default=None, description="Malformed JSON only: the line where parsing stopped, from 1"
+    )
+    column: int | None = Field(
+        default=None, description="Malformed JSON only: the column on that line, from 1"
+    )

@@ -11,7 +11,8 @@ from pydantic import (
     ConfigDict,
     Field,
     HttpUrl,
-    PlainSerializer,
+    StringConstraints,
+    TypeAdapter,
 )
 from pydantic.config import JsonDict
 
@@ -57,14 +58,48 @@ Keyword = Annotated[
 ]
 
 
-def _fits_column(url: HttpUrl) -> HttpUrl:
-    # Checked after normalisation: punycode and percent-encoding can lengthen a URL.
-    if len(str(url)) > URL_LENGTH:
+# A URL as the document describes it: http(s), an RFC 3986 URI (ASCII, anything else
+# percent-encoded) without a user name, a percent-encoded host or a quote. The
+# normaliser percent-encodes none of what is left, so such a URL grows by at most
+# URL_GROWTH characters once normalised: a "/" added to an empty path, and a host given
+# as one number written out as an IPv4 address ("https://9" is https://0.0.0.9/).
+# Every URL of at most MAX_URL_LENGTH characters that the pattern admits therefore fits
+# the column once normalised.
+_NAME = r"A-Za-z0-9\-._~!$&()*+,;="
+_PCHAR = rf"(?:[{_NAME}:@]|%[0-9A-Fa-f]{{2}})"
+URL_PATTERN = (
+    rf"^[Hh][Tt][Tt][Pp][Ss]?://(?:[{_NAME}]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]*)?"
+    rf"(?:/{_PCHAR}*)*(?:\?(?:{_PCHAR}|[/?])*)?(?:#(?:{_PCHAR}|[/?])*)?$"
+)
+URL_GROWTH = 7
+MAX_URL_LENGTH = URL_LENGTH - URL_GROWTH
+_HTTP_URL = TypeAdapter(HttpUrl)
+
+
+_URL_FORM = re.compile(URL_PATTERN)
+
+
+def _normalised(url: str) -> str:
+    if not _URL_FORM.fullmatch(url):
+        raise ValueError(
+            "must be an http(s) URL in URI form (RFC 3986): ASCII, other characters "
+            "percent-encoded, without a user name or quotes"
+        )
+    normalised = str(_HTTP_URL.validate_python(url))
+    # Cannot fail for a URL the pattern and MAX_URL_LENGTH admit (see above); it keeps
+    # the column's bound in one place should they change.
+    if len(normalised) > URL_LENGTH:
         raise ValueError(f"URL must be at most {URL_LENGTH} characters once normalised")
-    return url
+    return normalised
 
 
-RecipeUrl = Annotated[HttpUrl, AfterValidator(_fits_column), PlainSerializer(str, return_type=str)]
+# The pattern is told to clients in the OpenAPI document; _normalised is the check.
+RecipeUrl = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=MAX_URL_LENGTH),
+    AfterValidator(_normalised),
+    Field(json_schema_extra={"format": "uri", "pattern": URL_PATTERN}),
+]
 
 _EXAMPLE: JsonDict = {
     "label": "No-Knead Bread",

@@ -2,16 +2,20 @@
 
 import logging
 from collections.abc import Iterator
+from types import MappingProxyType
 from typing import Any
 
 import pytest
-from fastapi.routing import iter_route_contexts
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from app import exception_handlers
 from app.api.deps import get_db
 from app.core.config import settings
+from app.exception_handlers import MALFORMED_JSON
+from app.exceptions import AppError, InvalidInput
 from app.main import app
 from app.models import User
 from tests.utils.errors import PROBLEM_JSON, error_detail, invalid_fields
@@ -46,25 +50,22 @@ def test_missing_object_is_a_404_problem(client: TestClient) -> None:
     assert error_detail(response) == "recipe 424242 not found"
 
 
-def _paths_and_methods() -> dict[str, set[str]]:
-    """Every path template the app routes, with the methods it answers."""
-    found: dict[str, set[str]] = {}
-    for context in iter_route_contexts(app.routes):
-        if context.path and context.methods:
-            found.setdefault(context.path, set()).update(context.methods)
-    return found
+def _documented_methods() -> dict[str, set[str]]:
+    """Every path of the OpenAPI document, with the methods it documents."""
+    paths = app.openapi()["paths"]
+    return {path: {method.upper() for method in item} for path, item in paths.items()}
 
 
-PATHS = _paths_and_methods()
+DOCUMENTED = _documented_methods()
 
 
-@pytest.mark.parametrize("path", sorted(PATHS))
-def test_405_lists_exactly_the_methods_that_are_not_refused(client: TestClient, path: str) -> None:
+@pytest.mark.parametrize("path", sorted(DOCUMENTED))
+def test_a_path_answers_exactly_its_documented_methods(client: TestClient, path: str) -> None:
     url = path.format(recipe_id=1, user_id=1)
-    responses = {method: client.request(method, url) for method in ALL_METHODS}
+    responses = {method: client.request(method, url) for method in ALL_METHODS + ["TRACE"]}
     answered = {method for method, r in responses.items() if r.status_code != 405}
-    assert PATHS[path] <= answered
-    assert len(answered) < len(ALL_METHODS)
+    documented = DOCUMENTED[path] | ({"HEAD"} if "GET" in DOCUMENTED[path] else set())
+    assert answered == documented
 
     for method, response in responses.items():
         if method not in answered:
@@ -73,6 +74,41 @@ def test_405_lists_exactly_the_methods_that_are_not_refused(client: TestClient, 
             else:
                 _assert_problem(response, 405, url)
             assert set(response.headers["allow"].split(", ")) == answered, method
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allow"),
+    [
+        ("PATCH", "/users/signup", "POST"),
+        ("DELETE", "/users/signup", "POST"),
+        ("GET", "/users/signup", "POST"),
+        ("PUT", "/recipes/search", "GET, HEAD"),
+        ("DELETE", "/recipes/search", "GET, HEAD"),
+        ("OPTIONS", "/users/me", "GET, HEAD, PATCH"),
+        ("DELETE", "/users/me", "GET, HEAD, PATCH"),
+        ("GET", "/users/me/password", "PATCH"),
+    ],
+)
+def test_words_in_a_path_never_reach_an_id_route(
+    superuser_client: TestClient, method: str, path: str, allow: str
+) -> None:
+    response = superuser_client.request(method, f"{API}{path}", json={})
+
+    if method != "HEAD":
+        _assert_problem(response, 405, f"{API}{path}")
+    assert response.headers["allow"] == allow
+
+
+def test_a_documented_method_of_a_word_reaches_its_own_route(
+    superuser_client: TestClient,
+) -> None:
+    search = superuser_client.get(f"{API}/recipes/search")
+    me = superuser_client.get(f"{API}/users/me")
+    renamed = superuser_client.patch(f"{API}/users/me", json={"surname": "King"})
+
+    assert invalid_fields(search) == ["keyword"]
+    assert me.status_code == 200 and me.json()["is_superuser"]
+    assert renamed.status_code == 200 and renamed.json()["surname"] == "King"
 
 
 def test_405_on_a_path_with_several_routes_names_them_all(client: TestClient) -> None:
@@ -212,3 +248,64 @@ def test_an_unexpected_error_is_a_500_problem_and_logged_with_its_request_id(
     errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert errors and errors[0].exc_info
     assert getattr(errors[0], "request_id", None) == "trace-500"
+
+
+def test_malformed_json_is_a_problem_giving_line_and_column(user_client: TestClient) -> None:
+    body = b'{\n  "label": "Bread",\n  "source": oops\n}'
+
+    response = user_client.post(
+        f"{API}/recipes", content=body, headers={"Content-Type": "application/json"}
+    )
+
+    problem = _assert_problem(response, 422, f"{API}/recipes")
+    assert problem["type"] == MALFORMED_JSON
+    assert (problem["line"], problem["column"]) == (3, 13)
+    assert "errors" not in problem
+    assert "line 3, column 13" in problem["detail"]
+
+
+def test_invalid_input_names_the_query_parameter_or_the_body_field(client: TestClient) -> None:
+    response = client.get(f"{API}/recipes", params={"sort": "nope"})
+
+    problem = _assert_problem(response, 422, f"{API}/recipes")
+    assert problem["type"] == InvalidInput.type
+    assert [error["loc"] for error in problem["errors"]] == [["query", "sort"]]
+
+
+class Teapot(AppError):
+    status_code = 418
+    type = "urn:example:teapot"
+    headers = MappingProxyType({"X-Brew": "tea"})
+
+
+def test_a_new_error_is_one_class_and_nothing_else() -> None:
+    teapots = FastAPI()
+    exception_handlers.register(teapots)
+
+    @teapots.get("/coffee")
+    def coffee() -> None:
+        raise Teapot("this is a teapot")
+
+    response = TestClient(teapots).get("/coffee")
+
+    problem = _assert_problem(response, 418, "/coffee")
+    assert problem["type"] == "urn:example:teapot"
+    assert problem["title"] == "I'm a Teapot"
+    assert response.headers["x-brew"] == "tea"
+
+
+def test_a_query_parameter_given_twice_is_a_422_naming_it(client: TestClient) -> None:
+    too_long = "a" * 101
+    url = f"{API}/recipes/search?keyword={too_long}&keyword=bread&max_results=1"
+
+    response = client.get(url)
+
+    problem = _assert_problem(response, 422, f"{API}/recipes/search")
+    assert problem["errors"] == [
+        {
+            "loc": ["query", "keyword"],
+            "field": "keyword",
+            "msg": "must be given once, not 2 times",
+            "type": "repeated",
+        }
+    ]

@@ -75,7 +75,7 @@ def test_the_problem_schema_names_its_members(client: TestClient) -> None:
     schemas = client.get("/openapi.json").json()["components"]["schemas"]
 
     assert set(schemas["ProblemDetail"]["required"]) == {"title", "status", "detail", "instance"}
-    assert {"type", "errors"} <= set(schemas["ProblemDetail"]["properties"])
+    assert {"type", "errors", "line", "column"} <= set(schemas["ProblemDetail"]["properties"])
     assert {"HTTPValidationError", "ValidationError"}.isdisjoint(schemas)
 
 

@@ -14,7 +14,7 @@ from app import crud
 from app.core.security import hash_password, verify_password
 from app.crud.base import CRUDBase
 from app.db.types import UTCDateTime
-from app.exceptions import Conflict, InvalidReference, NotFound
+from app.exceptions import Conflict, InvalidInput, NotFound
 from app.models import Recipe, User
 from app.schemas import RecipeCreate, RecipeUpdate, UserUpdate
 from app.schemas.base import MAX_LIMIT, MAX_OFFSET
@@ -105,7 +105,7 @@ def test_create_refuses_unknown_fields(db: Session) -> None:
 
 
 def test_create_refuses_a_missing_submitter(db: Session) -> None:
-    with pytest.raises(InvalidReference, match="no user with id 999") as raised:
+    with pytest.raises(InvalidInput, match="no user with id 999") as raised:
         crud.recipe.create(db, obj_in=recipe_fields(999))
     assert raised.value.field == "submitter_id"
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from app.core.config import settings
 from app.crud.base import CRUDBase, Window
 from app.crud.listing import Position, Sort
-from app.exceptions import InvalidParameter
+from app.exceptions import InvalidInput
 from app.schemas.base import Page
 
 # Deeper than this, OFFSET reads and throws away too many rows; cursors go anywhere.
@@ -146,13 +146,13 @@ def list_params(crud: CRUDBase[Any, Any, Any]) -> Callable[..., Awaitable[ListPa
         include_total: IncludeTotal = False,
     ) -> ListParams:
         if offset > MAX_API_OFFSET:
-            raise InvalidParameter(
+            raise InvalidInput(
                 "offset",
                 f"offset is at most {MAX_API_OFFSET}; to go further, follow the `next` "
                 "link (a cursor), which is as fast on any page",
             )
         if cursor is not None and offset:
-            raise InvalidParameter("offset", "offset cannot be combined with a cursor")
+            raise InvalidInput("offset", "offset cannot be combined with a cursor")
         order = crud.sort(sort)
         after = (
             decode_cursor(cursor, crud.name, order, crud.sort_types(order))
@@ -179,22 +179,22 @@ def encode_cursor(resource: str, sort: Sort, position: Position) -> str:
 
 
 def decode_cursor(cursor: str, resource: str, sort: Sort, types: list[type]) -> Position:
-    """The position in `cursor`, checked against the list it is used for; InvalidParameter
+    """The position in `cursor`, checked against the list it is used for; InvalidInput
     naming `cursor` for anything that is not a cursor this service made for it."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
     except (binascii.Error, ValueError):
-        raise InvalidParameter("cursor", "cursor is not one that this list handed out") from None
+        raise InvalidInput("cursor", "cursor is not one that this list handed out") from None
     payload, signature = raw[:-_SIGNATURE_BYTES], raw[-_SIGNATURE_BYTES:]
     if len(raw) <= _SIGNATURE_BYTES or not hmac.compare_digest(signature, _sign(payload)):
-        raise InvalidParameter("cursor", "cursor is not one that this list handed out")
+        raise InvalidInput("cursor", "cursor is not one that this list handed out")
     # Signed by us, so well-formed; still checked, since a key may outlive a format.
     try:
         made_for, spec, backwards, values = json.loads(payload)
         if made_for != resource or not isinstance(backwards, bool):
             raise ValueError
         if spec != sort.spec:
-            raise InvalidParameter(
+            raise InvalidInput(
                 "cursor",
                 f"cursor was made for sort={spec}, not sort={sort.spec}; send the same sort, "
                 "or start again without a cursor",
@@ -203,7 +203,7 @@ def decode_cursor(cursor: str, resource: str, sort: Sort, types: list[type]) -> 
             raise ValueError
         typed = tuple(_typed(value, kind) for value, kind in zip(values, types, strict=True))
     except (ValueError, TypeError):
-        raise InvalidParameter("cursor", "cursor is not one that this list handed out") from None
+        raise InvalidInput("cursor", "cursor is not one that this list handed out") from None
     return Position(typed, backwards)
 
 
