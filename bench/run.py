@@ -186,8 +186,11 @@ def _remove(path: Path) -> None:
 
 
 @contextmanager
-def serve(name: str, module: str, db: Path, *, workers: int = 1, **env: str) -> Iterator[Server]:
-    """uvicorn on a port of its own choosing (port 0; it logs which), until the block ends."""
+def serve(
+    name: str, module: str, db: Path, *, workers: int = 1, project: Path = PROJECT, **env: str
+) -> Iterator[Server]:
+    """uvicorn on a port of its own choosing (port 0; it logs which), until the block ends;
+    `project` is the checkout whose code it serves."""
     log = DATA / f"{name}.log"
     pin = ["taskset", "-c", SERVER_CORE] if workers == 1 else []
     command = [
@@ -204,7 +207,7 @@ def serve(name: str, module: str, db: Path, *, workers: int = 1, **env: str) -> 
     }
     with log.open("wb") as output:
         process = subprocess.Popen(
-            command, cwd=PROJECT, env=environment, stdout=output, stderr=subprocess.STDOUT
+            command, cwd=project, env=environment, stdout=output, stderr=subprocess.STDOUT
         )
         try:
             url = _listening_url(process, log)
