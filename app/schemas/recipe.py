@@ -1,6 +1,6 @@
 import re
 import unicodedata
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated
 
 from pydantic import (
@@ -18,6 +18,7 @@ from pydantic.config import JsonDict
 
 from app.models.recipe import LABEL_LENGTH, SOURCE_LENGTH, URL_LENGTH
 from app.schemas.base import (
+    CONTROL_CHARACTERS,
     NO_CONTROL_CHARACTERS,
     OMITTED,
     ONE_LINE,
@@ -51,7 +52,7 @@ def _has_a_word(keyword: str) -> str:
 # One line with a word in it (a letter or digit, in any script): told to clients in the
 # OpenAPI document; _has_a_word is the check.
 _SEARCHABLE = Field(
-    json_schema_extra={"pattern": r"^[^\x00-\x1f\x7f]*[^\W_][^\x00-\x1f\x7f]*$"},
+    json_schema_extra={"pattern": f"^[^{CONTROL_CHARACTERS}]*[^\\W_][^{CONTROL_CHARACTERS}]*$"},
 )
 Keyword = Annotated[
     str, text(100), NO_CONTROL_CHARACTERS, TRIMMED, _SEARCHABLE, AfterValidator(_has_a_word)
@@ -162,7 +163,33 @@ def _rfc3339(value: object) -> object:
     return value
 
 
-Instant = Annotated[AwareDatetime, BeforeValidator(_rfc3339)]
+# The instants every engine stores: MariaDB's DATETIME spans years 1000 to 9999 (UTC, as
+# UTCDateTime stores them); SQLite's text and PostgreSQL's timestamptz span more.
+_FIRST, _LAST = "1000-01-01T00:00:00Z", "9999-12-31T23:59:59.999999Z"
+FIRST_INSTANT, LAST_INSTANT = datetime.fromisoformat(_FIRST), datetime.fromisoformat(_LAST)
+
+
+def _storable(value: datetime) -> datetime:
+    # An offset can carry a date written inside the range past it (and past what a
+    # datetime holds: 9999-12-31T23:00:00-02:00 overflows in UTC).
+    try:
+        in_utc = value.astimezone(UTC)
+    except OverflowError:
+        in_utc = None
+    if in_utc is None or not FIRST_INSTANT <= in_utc <= LAST_INSTANT:
+        raise ValueError(f"must be between {_FIRST} and {_LAST}")
+    return in_utc
+
+
+Instant = Annotated[
+    AwareDatetime,
+    BeforeValidator(_rfc3339),
+    AfterValidator(_storable),
+    Field(
+        json_schema_extra={"formatMinimum": _FIRST, "formatMaximum": _LAST},
+        description=f"From {_FIRST} to {_LAST}, with its offset",
+    ),
+]
 
 
 class RecipeFilters(BaseModel):
