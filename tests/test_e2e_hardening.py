@@ -6,6 +6,7 @@ import re
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,10 +32,8 @@ class Deployed:
         return self.log.read_text(encoding="utf-8", errors="backslashreplace")
 
 
-@pytest.fixture(scope="module")
-def deployed(server: Server, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployed]:
-    """One service per engine for the whole module; each test uses accounts of its own."""
-    workdir = tmp_path_factory.mktemp("hardening")
+@contextmanager
+def _deployment(server: Server, workdir: Path) -> Iterator[Deployed]:
     url = server.create_database()
     settings = production_settings(ADMIN_PASSWORD)
     try:
@@ -42,6 +41,21 @@ def deployed(server: Server, tmp_path_factory: pytest.TempPathFactory) -> Iterat
             yield Deployed(Api(base), workdir / "server.log", settings["SECRET_KEY"])
     finally:
         server.drop_database(url)
+
+
+@pytest.fixture(scope="module")
+def deployed(server: Server, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployed]:
+    """One service per engine for the module's tests that leave the superusers alone;
+    each uses accounts of its own."""
+    with _deployment(server, tmp_path_factory.mktemp("hardening")) as deployment:
+        yield deployment
+
+
+@pytest.fixture
+def deployed_alone(server: Server, tmp_path: Path) -> Iterator[Deployed]:
+    """A service of the test's own, whose superusers it may change."""
+    with _deployment(server, tmp_path) as deployment:
+        yield deployment
 
 
 def _detail(response: requests.Response) -> str:
@@ -66,8 +80,8 @@ def _superuser_ids(api: Api, token: str) -> list[int]:
     return [user["id"] for user in response.json()["items"]]
 
 
-def test_the_last_superuser_can_be_neither_demoted_nor_deleted(deployed: Deployed) -> None:
-    api = deployed.api
+def test_the_last_superuser_can_be_neither_demoted_nor_deleted(deployed_alone: Deployed) -> None:
+    api = deployed_alone.api
     admin = api.token(ADMIN, ADMIN_PASSWORD)
     admin_id = api.me(admin).json()["id"]
     assert _superuser_ids(api, admin) == [admin_id]
@@ -103,8 +117,8 @@ def _at_once(api: Api, method: str, calls: list[tuple[str, int]], **body: Any) -
     return statuses
 
 
-def test_two_superusers_removing_each_other_at_once_leave_one(deployed: Deployed) -> None:
-    api = deployed.api
+def test_two_superusers_removing_each_other_at_once_leave_one(deployed_alone: Deployed) -> None:
+    api = deployed_alone.api
     survivor_email, survivor_password = ADMIN, ADMIN_PASSWORD
     for round_ in range(6):
         survivor = api.token(survivor_email, survivor_password)
@@ -151,9 +165,10 @@ def test_dates_no_engine_stores_are_refused(deployed: Deployed, path: str, field
 
 def test_the_first_and_last_date_every_engine_stores_are_taken(deployed: Deployed) -> None:
     first, last = "1000-01-01T00:00:00Z", "9999-12-31T23:59:59.999999Z"
+    user_id = deployed.api.signup("dates@example.com")
     for path in (
         f"/recipes?created_after={first}&created_before={last}",
-        f"/users/1/recipes?created_after={first}&created_before={last}",
+        f"/users/{user_id}/recipes?created_after={first}&created_before={last}",
     ):
         response = deployed.api.call("GET", path)
         assert response.status_code == 200, response.text
