@@ -1,6 +1,6 @@
 import re
 import unicodedata
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated
 
 from pydantic import (
@@ -152,42 +152,41 @@ class RecipePublic(PublicSchema):
     updated_at: datetime
 
 
-# RFC 3339, as the OpenAPI `date-time` format says; pydantic alone would also take a
-# number of seconds ("0") or a bare date.
-_RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})")
-
-
-def _rfc3339(value: object) -> object:
-    if not (isinstance(value, str) and _RFC3339.fullmatch(value)):
-        raise ValueError("must be a date and time with its offset, e.g. 2026-11-22T09:30:00Z")
-    return value
-
-
-# The instants every engine stores: MariaDB's DATETIME spans years 1000 to 9999 (UTC, as
-# UTCDateTime stores them); SQLite's text and PostgreSQL's timestamptz span more.
+# An instant every engine stores, from 1000-01-01T00:00:00Z to 9999-12-31T23:59:59.999999Z:
+# MariaDB's DATETIME spans years 1000 to 9999 (UTC, as UTCDateTime stores them); SQLite's
+# text and PostgreSQL's timestamptz span more. Years 1001 to 9998 take any offset, which
+# moves an instant by less than a day; in years 1000 and 9999 an instant is written in
+# UTC, or an offset could carry it past either end (and past what a Python datetime
+# holds). Written in RFC 3339, as the OpenAPI `date-time` format says: pydantic alone
+# would also take a number of seconds ("0") or a bare date.
 _FIRST, _LAST = "1000-01-01T00:00:00Z", "9999-12-31T23:59:59.999999Z"
-FIRST_INSTANT, LAST_INSTANT = datetime.fromisoformat(_FIRST), datetime.fromisoformat(_LAST)
+_YEARS_1001_TO_9998 = r"(100[1-9]|10[1-9]\d|1[1-9]\d\d|[2-8]\d{3}|9[0-8]\d\d|99[0-8]\d|999[0-8])"
+_DATE_TIME = r"-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?"
+INSTANT_PATTERN = (
+    rf"^({_YEARS_1001_TO_9998}{_DATE_TIME}([Zz]|[+-]\d{{2}}:\d{{2}})"
+    rf"|(1000|9999){_DATE_TIME}([Zz]|[+-]00:00))$"
+)
+_INSTANT = re.compile(INSTANT_PATTERN)
 
 
-def _storable(value: datetime) -> datetime:
-    # An offset can carry a date written inside the range past it (and past what a
-    # datetime holds: 9999-12-31T23:00:00-02:00 overflows in UTC).
-    try:
-        in_utc = value.astimezone(UTC)
-    except OverflowError:
-        in_utc = None
-    if in_utc is None or not FIRST_INSTANT <= in_utc <= LAST_INSTANT:
-        raise ValueError(f"must be between {_FIRST} and {_LAST}")
-    return in_utc
+def _storable_instant(value: object) -> object:
+    if not (isinstance(value, str) and _INSTANT.fullmatch(value)):
+        raise ValueError(
+            f"must be a date and time with its offset, from {_FIRST} to {_LAST} (in the "
+            "years 1000 and 9999, in UTC), e.g. 2026-11-22T09:30:00Z"
+        )
+    return value
 
 
 Instant = Annotated[
     AwareDatetime,
-    BeforeValidator(_rfc3339),
-    AfterValidator(_storable),
+    BeforeValidator(_storable_instant),
     Field(
-        json_schema_extra={"formatMinimum": _FIRST, "formatMaximum": _LAST},
-        description=f"From {_FIRST} to {_LAST}, with its offset",
+        json_schema_extra={
+            "pattern": INSTANT_PATTERN,
+            "formatMinimum": _FIRST,
+            "formatMaximum": _LAST,
+        },
     ),
 ]
 
