@@ -2,6 +2,7 @@
 engine): the last superuser, dates no engine stores, forged log lines, and the smaller
 gaps of issue 12 (headers, caching, C1 controls, ids, token expiry, lookalike emails)."""
 
+import json
 import re
 import threading
 import time
@@ -33,9 +34,9 @@ class Deployed:
 
 
 @contextmanager
-def _deployment(server: Server, workdir: Path) -> Iterator[Deployed]:
+def _deployment(server: Server, workdir: Path, **extra: str) -> Iterator[Deployed]:
     url = server.create_database()
-    settings = production_settings(ADMIN_PASSWORD)
+    settings = production_settings(ADMIN_PASSWORD) | extra
     try:
         with running_service(workdir, DATABASE_URL=as_setting(url), **settings) as base:
             yield Deployed(Api(base), workdir / "server.log", settings["SECRET_KEY"])
@@ -177,21 +178,39 @@ def test_the_first_and_last_date_every_engine_stores_are_taken(deployed: Deploye
 # Finding 7: forged log lines.
 
 
-def test_a_path_cannot_write_a_line_of_its_own_into_the_log(deployed: Deployed) -> None:
-    forged = "2026-11-30 12:00:00,000 INFO app.requests [-] FORGED"
-    for separator in ("%0a", "%0d", "%c2%85", "%e2%80%a8"):
-        response = requests.get(f"{deployed.api.url}/recipes/x{separator}{forged}", timeout=30)
-        assert response.status_code in (404, 422), response.text
+FORGED = "2026-11-30 12:00:00,000 INFO app.requests [-] FORGED"
+# Percent-encoded: LF, CR, NEL (U+0085), LINE SEPARATOR (U+2028).
+SEPARATORS = ("%0a", "%0d", "%c2%85", "%e2%80%a8")
+LINE_BREAKS = re.compile(r"\r\n|\r|\n|\x85|\u2028|\u2029")
 
+
+def _log_after_forging(deployed: Deployed, last_line_has: str) -> list[str]:
+    """The log's lines (split wherever any reader might) after a request per separator
+    whose path is that separator, then a forged line."""
+    for separator in SEPARATORS:
+        url = f"{deployed.api.url}/recipes/x{separator}{FORGED}"
+        assert requests.get(url, timeout=30).status_code == 422
     # The access line is written once the answer is sent: wait for the last one.
     deadline = time.monotonic() + 10
-    while "\\u2028" + forged not in deployed.log_text() and time.monotonic() < deadline:
+    while last_line_has not in deployed.log_text() and time.monotonic() < deadline:
         time.sleep(0.05)
-    text = deployed.log_text()
-    lines = re.split(r"\r\n|\r|\n|\x85|\u2028|\u2029", text)
-    assert not [line for line in lines if line.startswith(forged)], text
+    lines = LINE_BREAKS.split(deployed.log_text())
+    assert not [line for line in lines if line.startswith(FORGED)], lines
+    return lines
+
+
+def test_a_path_cannot_write_a_line_of_its_own_into_the_log(deployed: Deployed) -> None:
+    text = "\n".join(_log_after_forging(deployed, "x\\u2028" + FORGED))
     for escaped in (r"\x0a", r"\x0d", r"\x85", r"\u2028"):
-        assert f"x{escaped}{forged}" in text
+        assert f"GET /api/v1/recipes/x{escaped}{FORGED} 422" in text
+
+
+@pytest.mark.engines("sqlite")
+def test_nor_into_the_json_log(server: Server, tmp_path: Path) -> None:
+    with _deployment(server, tmp_path, LOG_FORMAT="json") as deployed:
+        lines = _log_after_forging(deployed, "x\\u2028" + FORGED)
+    paths = [json.loads(line).get("path") for line in lines if FORGED in line]
+    assert paths == [f"/api/v1/recipes/x{c}{FORGED}" for c in "\n\r\x85\u2028"]
 
 
 # Finding 8: the smaller gaps.
