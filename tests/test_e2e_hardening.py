@@ -4,6 +4,7 @@ gaps of issue 12 (headers, caching, C1 controls, ids, token expiry, lookalike em
 
 import json
 import re
+import secrets
 import threading
 import time
 from collections.abc import Iterator
@@ -18,7 +19,7 @@ import requests
 
 from tests.test_e2e_accounts import ADMIN, ADMIN_PASSWORD, PASSWORD, Api
 from tests.utils.databases import Server, as_setting
-from tests.utils.processes import production_settings, running_service
+from tests.utils.processes import running_service
 
 pytestmark = pytest.mark.e2e
 
@@ -35,11 +36,19 @@ class Deployed:
 
 @contextmanager
 def _deployment(server: Server, workdir: Path, **extra: str) -> Iterator[Deployed]:
+    """deployed_service's settings, with a token key the tests know (to forge tokens)."""
     url = server.create_database()
-    settings = production_settings(ADMIN_PASSWORD) | extra
+    secret_key = secrets.token_hex(32)
     try:
-        with running_service(workdir, DATABASE_URL=as_setting(url), **settings) as base:
-            yield Deployed(Api(base), workdir / "server.log", settings["SECRET_KEY"])
+        with running_service(
+            workdir,
+            DATABASE_URL=as_setting(url),
+            ENVIRONMENT="production",
+            SECRET_KEY=secret_key,
+            FIRST_SUPERUSER_PASSWORD=ADMIN_PASSWORD,
+            **extra,
+        ) as base:
+            yield Deployed(Api(base), workdir / "server.log", secret_key)
     finally:
         server.drop_database(url)
 
