@@ -23,6 +23,7 @@ from app.middleware import (
     HeadAsGet,
     MethodNotAllowed,
     RequestContext,
+    SecurityHeaders,
     SingleQueryValues,
 )
 
@@ -61,12 +62,14 @@ app = FastAPI(
 )
 exception_handlers.register(app)
 openapi.install(app)
-# The last added runs first: ids and the access log around everything.
+# The last added runs first: security headers, then ids and the access log, around
+# everything.
 app.add_middleware(BodySizeLimit, max_bytes=settings.MAX_REQUEST_BODY_BYTES)
 app.add_middleware(SingleQueryValues)
 app.add_middleware(MethodNotAllowed, methods=lambda: openapi.path_methods(app))
 app.add_middleware(HeadAsGet)
 app.add_middleware(RequestContext)
+app.add_middleware(SecurityHeaders)
 app.include_router(api_v1)
 # Outside api_v1, whose routes take JSON only: the login form is URL-encoded.
 app.include_router(login.router, prefix=API_V1)

@@ -1,6 +1,8 @@
-"""ASGI middleware: request ids and access log, HEAD for every GET, 405 for a method a
-path does not answer, query parameters given once, body size limit."""
+"""ASGI middleware: security headers, request ids and access log, HEAD for every GET,
+405 for a method a path does not answer, query parameters given once, body size limit."""
 
+import base64
+import hashlib
 import logging
 import random
 import re
@@ -20,6 +22,36 @@ logger = logging.getLogger("app.requests")
 
 # A client's X-Request-ID is kept only if it is short and harmless in a log line.
 _SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+
+
+# Answers about an account, tokens among them: no cache, shared or private, may keep
+# them. Prefixes, so that an endpoint added under one of them is covered by being there.
+NO_STORE_PREFIXES = (
+    "/api/v1/users",
+    "/api/v1/login",
+    "/api/v1/logout",
+    "/api/v1/password-recovery",
+    "/api/v1/reset-password",
+)
+# Every page and answer: resources from this origin only, scripts from nowhere, never
+# framed, no <base> and no form posting elsewhere.
+CSP = (
+    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+    "base-uri 'none'; frame-ancestors 'none'"
+)
+# Swagger UI and ReDoc load from the jsDelivr CDN; Swagger UI is started by an inline
+# script (allowed by its hash, computed from the page itself), ReDoc fetches Google
+# Fonts, runs its search in a blob: worker and injects <style> elements (hence
+# 'unsafe-inline' for styles, on these pages only). Both fetch /openapi.json.
+DOCS_PATHS = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc"})
+DOCS_CSP = (
+    "default-src 'none'; script-src https://cdn.jsdelivr.net{hashes}; "
+    "style-src https://cdn.jsdelivr.net https://fonts.googleapis.com 'unsafe-inline'; "
+    "font-src https://fonts.gstatic.com; img-src 'self' data: https://fastapi.tiangolo.com; "
+    "connect-src 'self'; worker-src blob:; form-action 'self'; base-uri 'none'; "
+    "frame-ancestors 'none'"
+)
+_INLINE_SCRIPT = re.compile(rb"<script>(.*?)</script>", re.DOTALL)
 
 
 def new_request_id() -> str:
@@ -82,6 +114,71 @@ class RequestContext:
                 },
             )
             request_id.reset(token)
+
+
+class SecurityHeaders:
+    """Headers every response carries: a Content-Security-Policy, no MIME sniffing, no
+    framing (X-Frame-Options for browsers without frame-ancestors), no Referer sent
+    anywhere, and `Cache-Control: no-store` under NO_STORE_PREFIXES."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path = scope["path"]
+        no_store = any(path == p or path.startswith(p + "/") for p in NO_STORE_PREFIXES)
+        if path in DOCS_PATHS:
+            await self.app(scope, receive, _docs_page(send, no_store))
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                _secure(message, CSP, no_store)
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def _secure(start: Message, csp: str, no_store: bool) -> None:
+    headers = MutableHeaders(scope=start)
+    headers["Content-Security-Policy"] = csp
+    headers["X-Content-Type-Options"] = "nosniff"
+    headers["X-Frame-Options"] = "DENY"
+    headers["Referrer-Policy"] = "no-referrer"
+    if no_store:
+        headers["Cache-Control"] = "no-store"
+
+
+def _docs_page(send: Send, no_store: bool) -> Send:
+    """A send that holds a docs page back until its body is whole (a few kB), to allow
+    exactly the inline scripts it has."""
+    start: Message | None = None
+    body: list[bytes] = []
+
+    async def send_docs_page(message: Message) -> None:
+        nonlocal start
+        if message["type"] == "http.response.start":
+            start = message
+            return
+        if message["type"] != "http.response.body" or start is None:
+            await send(message)
+            return
+        body.append(message.get("body", b""))
+        if message.get("more_body", False):
+            return
+        whole = b"".join(body)
+        hashes = "".join(
+            f" 'sha256-{base64.b64encode(hashlib.sha256(script).digest()).decode()}'"
+            for script in _INLINE_SCRIPT.findall(whole)
+        )
+        _secure(start, DOCS_CSP.format(hashes=hashes), no_store)
+        await send(start)
+        await send({"type": "http.response.body", "body": whole, "more_body": False})
+
+    return send_docs_page
 
 
 class HeadAsGet:

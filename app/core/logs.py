@@ -7,6 +7,7 @@ request middleware writes one line per request instead.
 
 import json
 import logging
+import re
 import sys
 from contextvars import ContextVar
 from datetime import UTC, datetime
@@ -51,7 +52,35 @@ class PoolResetFilter(logging.Filter):
         return True
 
 
+# What could end a log line, or hide or forge part of it, for some reader: C0 and C1
+# controls and DEL (NEL, U+0085, is a line break to some), and the Unicode line and
+# paragraph separators. A client writes some of what is logged: the path, for one.
+_LINE_BREAKERS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _escaped(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
+def escape_controls(text: str) -> str:
+    """`text` as one line: control characters written as escapes (a newline as \\x0a)."""
+    return _LINE_BREAKERS.sub(_escaped, text)
+
+
+class TextFormatter(logging.Formatter):
+    """TEXT_FORMAT, the message escaped; a traceback after it keeps its lines."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        record.message = escape_controls(record.message)
+        return super().formatMessage(record)
+
+
 class JsonFormatter(logging.Formatter):
+    """One JSON object per line. json.dumps escapes C0 controls, and with
+    ensure_ascii=False leaves C1 controls and U+2028/U+2029 as they are: those are
+    written as \\u escapes too."""
+
     def format(self, record: logging.LogRecord) -> str:
         line: dict[str, Any] = {
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
@@ -65,7 +94,9 @@ class JsonFormatter(logging.Formatter):
                 line[field] = getattr(record, field)
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
-        return json.dumps(line, ensure_ascii=False)
+        return _LINE_BREAKERS.sub(
+            lambda match: f"\\u{ord(match.group()):04x}", json.dumps(line, ensure_ascii=False)
+        )
 
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
@@ -98,7 +129,7 @@ def configure_logging() -> None:
         if settings.LOG_FORMAT == "json":
             handler.setFormatter(JsonFormatter())
         else:
-            handler.setFormatter(logging.Formatter(TEXT_FORMAT))
+            handler.setFormatter(TextFormatter(TEXT_FORMAT))
         root.addHandler(handler)
     root.setLevel(settings.LOG_LEVEL)
     for name in ("uvicorn", "uvicorn.error"):

@@ -81,6 +81,9 @@ def read_access_token(token: str) -> TokenClaims | None:
         )
     except jwt.InvalidTokenError:
         return None
+    # PyJWT reads `exp` with int(), which takes a numeric string: RFC 7519 has a number.
+    if type(claims["exp"]) not in (int, float):
+        return None
     subject, generation = claims["sub"], claims["gen"]
     if not isinstance(subject, str) or not _USER_ID.fullmatch(subject):
         return None

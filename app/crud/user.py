@@ -41,7 +41,15 @@ class CRUDUser(CRUDBase[User, UserCreate, UserUpdate]):
             self._check_email_free(db, email)
         if hashed is not None:
             db_obj.hashed_password = hashed
+        if fields.get("is_superuser") is False and db_obj.is_superuser:
+            self._keep_a_superuser(db, db_obj, "demoted")
         return super().update(db, db_obj=db_obj, obj_in=fields)
+
+    def remove(self, db: Session, *, id: Any) -> User:
+        db_obj = self.get_or_raise(db, id)
+        if db_obj.is_superuser:
+            self._keep_a_superuser(db, db_obj, "deleted")
+        return super().remove(db, id=id)
 
     def set_password(self, db: Session, *, db_obj: User, password: str) -> User:
         db_obj.hashed_password = hash_password(password)
@@ -63,6 +71,23 @@ class CRUDUser(CRUDBase[User, UserCreate, UserUpdate]):
         if not verify_password(password, user.hashed_password if user else None):
             return None
         return user
+
+    def _keep_a_superuser(self, db: Session, leaving: User, how: str) -> None:
+        """Conflict if `leaving` is the only superuser: nothing could make another.
+
+        Every superuser's row is locked (in id order, so that two such transactions
+        wait for each other rather than deadlock) and read as committed: two
+        superusers removing each other at once are answered in turn, and the second
+        sees the first one's change. SQLite has one writer at a time anyway.
+        """
+        superusers = db.scalars(
+            select(User.id).where(User.is_superuser).order_by(User.id).with_for_update()
+        ).all()
+        if not any(id != leaving.id for id in superusers):
+            raise Conflict(
+                f"user {leaving.id} is the last superuser and cannot be {how}; "
+                "make another user a superuser first"
+            )
 
     def _hash(self, password: str | None) -> str | None:
         return None if password is None else hash_password(password)

@@ -4,22 +4,54 @@ import re
 from collections.abc import Sequence
 from typing import Annotated, Any, Generic, Self, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+)
 
 # Ids are range-checked here, before they reach a 32-bit INTEGER column (PostgreSQL,
 # MySQL) or overflow SQLite's 64-bit integers.
 MAX_ID = 2**31 - 1
-Id = Annotated[int, Field(ge=1, le=MAX_ID, examples=[1])]
+# And written plainly wherever they arrive as text (a path, a query): int() alone would
+# take "01", "+1", " 1" and "1_0" for 1.
+ID_PATTERN = r"^[1-9][0-9]{0,9}$"
+_CANONICAL_ID = re.compile(ID_PATTERN)
+
+
+def _canonical_id(value: object) -> object:
+    if isinstance(value, str) and not _CANONICAL_ID.fullmatch(value):
+        raise ValueError(
+            "must be an id written plainly: digits without a sign, spaces, underscores or "
+            "leading zeros"
+        )
+    return value
+
+
+# The validator after the Field: before it, pydantic writes the bounds into the schema
+# as "ge" and "le" instead of "minimum" and "maximum".
+Id = Annotated[
+    int,
+    Field(ge=1, le=MAX_ID, examples=[1], json_schema_extra={"pattern": ID_PATTERN}),
+    BeforeValidator(_canonical_id),
+]
 # No query reads more rows at once, or skips more, than these.
 MAX_LIMIT = 1000
 MAX_OFFSET = 2**31 - 1
 
-_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+# Unicode's control characters: C0 (NUL to US), DEL and C1 (U+0080 to U+009F, among
+# them NEL, a line break to some readers, and CSI, which starts terminal escapes). As a
+# regex character class body, for the checks and for the patterns told to clients.
+CONTROL_CHARACTERS = r"\x00-\x1f\x7f-\x9f"
+_CONTROL_CHARACTERS = re.compile(f"[{CONTROL_CHARACTERS}]")
 
 
 def _no_control_characters(value: str) -> str:
     if _CONTROL_CHARACTERS.search(value):
-        raise ValueError("must not contain control characters (NUL, tab, newline, ...)")
+        raise ValueError("must not contain control characters (NUL, tab, newline, NEL, ...)")
     return value
 
 
@@ -40,7 +72,9 @@ TRIMMED = AfterValidator(_trimmed)
 # The same rules, told to clients in the OpenAPI document (the fuzz test found them
 # missing): no control characters, and something besides the whitespace that is trimmed.
 ONE_LINE = Field(
-    json_schema_extra={"pattern": r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*$"}
+    json_schema_extra={
+        "pattern": f"^[^{CONTROL_CHARACTERS}]*[^\\s{CONTROL_CHARACTERS}][^{CONTROL_CHARACTERS}]*$"
+    }
 )
 
 

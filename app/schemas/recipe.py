@@ -18,6 +18,7 @@ from pydantic.config import JsonDict
 
 from app.models.recipe import LABEL_LENGTH, SOURCE_LENGTH, URL_LENGTH
 from app.schemas.base import (
+    CONTROL_CHARACTERS,
     NO_CONTROL_CHARACTERS,
     OMITTED,
     ONE_LINE,
@@ -51,7 +52,7 @@ def _has_a_word(keyword: str) -> str:
 # One line with a word in it (a letter or digit, in any script): told to clients in the
 # OpenAPI document; _has_a_word is the check.
 _SEARCHABLE = Field(
-    json_schema_extra={"pattern": r"^[^\x00-\x1f\x7f]*[^\W_][^\x00-\x1f\x7f]*$"},
+    json_schema_extra={"pattern": f"^[^{CONTROL_CHARACTERS}]*[^\\W_][^{CONTROL_CHARACTERS}]*$"},
 )
 Keyword = Annotated[
     str, text(100), NO_CONTROL_CHARACTERS, TRIMMED, _SEARCHABLE, AfterValidator(_has_a_word)
@@ -151,18 +152,43 @@ class RecipePublic(PublicSchema):
     updated_at: datetime
 
 
-# RFC 3339, as the OpenAPI `date-time` format says; pydantic alone would also take a
-# number of seconds ("0") or a bare date.
-_RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})")
+# An instant every engine stores, from 1000-01-01T00:00:00Z to 9999-12-31T23:59:59.999999Z:
+# MariaDB's DATETIME spans years 1000 to 9999 (UTC, as UTCDateTime stores them); SQLite's
+# text and PostgreSQL's timestamptz span more. Years 1001 to 9998 take any offset, which
+# moves an instant by less than a day; in years 1000 and 9999 an instant is written in
+# UTC, or an offset could carry it past either end (and past what a Python datetime
+# holds). Written in RFC 3339, as the OpenAPI `date-time` format says: pydantic alone
+# would also take a number of seconds ("0") or a bare date.
+_FIRST, _LAST = "1000-01-01T00:00:00Z", "9999-12-31T23:59:59.999999Z"
+_YEARS_1001_TO_9998 = r"(100[1-9]|10[1-9]\d|1[1-9]\d\d|[2-8]\d{3}|9[0-8]\d\d|99[0-8]\d|999[0-8])"
+_DATE_TIME = r"-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?"
+INSTANT_PATTERN = (
+    rf"^({_YEARS_1001_TO_9998}{_DATE_TIME}([Zz]|[+-]\d{{2}}:\d{{2}})"
+    rf"|(1000|9999){_DATE_TIME}([Zz]|[+-]00:00))$"
+)
+_INSTANT = re.compile(INSTANT_PATTERN)
 
 
-def _rfc3339(value: object) -> object:
-    if not (isinstance(value, str) and _RFC3339.fullmatch(value)):
-        raise ValueError("must be a date and time with its offset, e.g. 2026-11-22T09:30:00Z")
+def _storable_instant(value: object) -> object:
+    if not (isinstance(value, str) and _INSTANT.fullmatch(value)):
+        raise ValueError(
+            f"must be a date and time with its offset, from {_FIRST} to {_LAST} (in the "
+            "years 1000 and 9999, in UTC), e.g. 2026-11-22T09:30:00Z"
+        )
     return value
 
 
-Instant = Annotated[AwareDatetime, BeforeValidator(_rfc3339)]
+Instant = Annotated[
+    AwareDatetime,
+    BeforeValidator(_storable_instant),
+    Field(
+        json_schema_extra={
+            "pattern": INSTANT_PATTERN,
+            "formatMinimum": _FIRST,
+            "formatMaximum": _LAST,
+        },
+    ),
+]
 
 
 class RecipeFilters(BaseModel):

@@ -1,7 +1,8 @@
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from email_validator import EmailNotValidError, validate_email
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 from pydantic.config import JsonDict
 
 from app.core.config import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
@@ -18,14 +19,32 @@ from app.schemas.base import (
     text,
 )
 
+
+def _unmistakable(email: str) -> str:
+    """`email` with an ASCII local part, and its domain in ASCII (IDNA, xn--), so that
+    no address can pass for another: a Cyrillic "а" in "аdmin" looks exactly like the
+    Latin "a", as letters of many scripts look like letters of others. Outside ASCII
+    only a domain can be written, and it is kept and shown in its xn-- form."""
+    try:
+        address = validate_email(email, check_deliverability=False, allow_smtputf8=False)
+    except EmailNotValidError as exc:
+        raise ValueError(f"value is not a valid email address: {exc}") from None
+    ascii_email = address.ascii_email or ""
+    if len(ascii_email) > EMAIL_LENGTH:
+        raise ValueError(f"must be at most {EMAIL_LENGTH} characters with its domain in ASCII")
+    return ascii_email
+
+
 # email-validator is stricter than the `email` format: it refuses special-use domains
 # (RFC 6761). The document says so (the fuzz test found it unsaid).
 Email = Annotated[
     EmailStr,
     StringConstraints(max_length=EMAIL_LENGTH),
+    AfterValidator(_unmistakable),
     Field(
         description="An email address; special-use domains (.test, .example, .invalid, "
-        ".localhost, .local, ...) are refused"
+        ".localhost, .local, ...) are refused. The part before @ is ASCII; a domain "
+        "written in another script is kept in its ASCII form (xn--...)"
     ),
 ]
 Name = Annotated[str, text(NAME_LENGTH), NO_CONTROL_CHARACTERS, TRIMMED, ONE_LINE]

@@ -31,12 +31,12 @@ from app.api.v1.paging import ListParams, list_params
 from app.core.config import settings
 from app.models import User
 from app.schemas import Page, RecipeCreate, RecipePublic, RecipeSearchResults, RecipeUpdate
-from app.schemas.base import MAX_ID
+from app.schemas.base import Id
 from app.schemas.recipe import Keyword, RecipeListFilters
 
 router = APIRouter(prefix="/recipes", tags=["recipes"], responses=DATABASE | INVALID_INPUT)
 
-RecipeId = Annotated[int, Path(ge=1, le=MAX_ID, description="The recipe's id")]
+RecipeId = Annotated[Id, Path(description="The recipe's id")]
 
 
 @router.get("")

@@ -37,12 +37,12 @@ from app.schemas import (
     UserUpdate,
     UserUpdateMe,
 )
-from app.schemas.base import MAX_ID
+from app.schemas.base import Id
 from app.schemas.recipe import RecipeFilters
 
 router = APIRouter(prefix="/users", tags=["users"], responses=DATABASE | INVALID_INPUT)
 
-UserId = Annotated[int, Path(ge=1, le=MAX_ID, description="The user's id")]
+UserId = Annotated[Id, Path(description="The user's id")]
 
 
 def _created(user: User, request: Request, response: Response) -> UserPublic:
