@@ -32,7 +32,7 @@ from fastapi import Depends, Request
 from limits import RateLimitItem, parse
 from limits.errors import StorageError
 from limits.storage import MemoryStorage, RedisStorage, Storage
-from limits.strategies import MovingWindowRateLimiter
+from limits.strategies import MovingWindowRateLimiter, RateLimiter
 from starlette.concurrency import run_in_threadpool
 
 from app.api.client import client_address
@@ -58,7 +58,7 @@ def make_storage(redis_url: str | None, key_prefix: str) -> Storage:
 
 
 storage = make_storage(settings.REDIS_URL, settings.RATE_LIMIT_KEY_PREFIX)
-_limiter = MovingWindowRateLimiter(storage)
+limiter = MovingWindowRateLimiter(storage)
 
 
 class RateLimit:
@@ -68,30 +68,37 @@ class RateLimit:
     """
 
     def __init__(
-        self, operation: str, *, account_field: str, per_account: str, per_address: str
+        self,
+        operation: str,
+        *,
+        account_field: str,
+        per_account: str,
+        per_address: str,
+        limiter: RateLimiter = limiter,
     ) -> None:
+        self.limiter = limiter
         self.operation = operation
         self.account_field = account_field
         self.per_account = parse(per_account)
         self.per_address = parse(per_address)
 
     async def __call__(self, request: Request) -> None:
-        address = _address_key(client_address(request.scope))
         account = await _body_field(request, self.account_field)
-        await run_in_threadpool(self.count, address, account)
+        await run_in_threadpool(self.count, client_address(request.scope), account)
 
     def count(self, address: str, account: str | None) -> None:
         """Count an attempt from `address` on `account` (None: no account named)."""
-        self._hit(self.per_address, "address", address, "from your address")
+        self._hit(self.per_address, "address", _address_key(address), "from your address")
         if account is not None:
+            # A digest: the store holds no email addresses, and keys stay short.
             key = hashlib.sha256(account.lower().encode()).hexdigest()
             self._hit(self.per_account, "account", key, "for this account")
 
     def _hit(self, limit: RateLimitItem, kind: str, key: str, whose: str) -> None:
         try:
-            if _limiter.hit(limit, self.operation, kind, key):
+            if self.limiter.hit(limit, self.operation, kind, key):
                 return
-            reset = _limiter.get_window_stats(limit, self.operation, kind, key).reset_time
+            reset = self.limiter.get_window_stats(limit, self.operation, kind, key).reset_time
         except StorageError as exc:
             raise RateLimitUnavailable(
                 "the rate limit store is unavailable; retry shortly"
