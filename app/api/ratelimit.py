@@ -1,10 +1,10 @@
 """Rate limits on the operations an attacker repeats: sign-in, sign-up, password recovery.
 
 Each has two limits, counted apart: one per account (the email the request names) and
-one per client address (app/api/client.py). A route takes one with a single line,
-`dependencies=[LOGIN]`. The address is counted first: a request refused by it counts
-against no account, so nobody can spend someone else's attempts from an address that
-is already over its limit.
+one per client address (app/api/client.py). A route takes one as `dependencies=[LOGIN]`,
+and documents it with RATE_LIMITED (app/api/responses.py). The address is counted
+first: a request refused by it counts against no account, so nobody can spend someone
+else's attempts from an address that is already over its limit.
 
 Every attempt counts, a successful one too. Counting only failures would need the
 verdict first: a burst sent at once would be judged before any of it was counted. And
