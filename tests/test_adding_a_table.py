@@ -81,10 +81,11 @@ shelf = CRUDShelf(Shelf)
 ROUTER = '''
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Depends, Query
 
 from app import crud
 from app.api.deps import SessionDep
+from app.api.routing import APIRouter
 from app.api.v1.paging import ListParams, list_params
 from app.schemas.base import Page
 from app.schemas.shelf import ShelfFilters, ShelfPublic
@@ -110,11 +111,11 @@ from fastapi.testclient import TestClient
 
 from app import crud
 from app.api.v1 import shelves
-from app.db.session import SessionLocal
+from app.db.session import WriteSessionLocal
 from app.main import app
 from app.schemas.shelf import ShelfCreate, ShelfUpdate
 
-with SessionLocal() as db:
+with WriteSessionLocal() as db:
     for code, label in [("B2", "Spices"), ("A1", "Flour"), ("C3", "Tins")]:
         crud.shelf.create(db, obj_in=ShelfCreate(code=code, label=label))
     tins = crud.shelf.get_or_raise(db, "C3")

@@ -10,8 +10,7 @@ import requests
 from sqlalchemy.engine import URL
 
 from app.db.init_db import STARTER_RECIPES
-from tests.utils.databases import as_setting
-from tests.utils.processes import production_settings, running_service
+from tests.utils.processes import deployed_service
 
 pytestmark = pytest.mark.e2e
 
@@ -22,11 +21,7 @@ ADMIN_PASSWORD = "e2e admin password"
 @pytest.fixture
 def base_url(tmp_path: Path, database_url: URL) -> Iterator[str]:
     """run.sh serving a fresh database, configured as in production."""
-    with running_service(
-        tmp_path,
-        DATABASE_URL=as_setting(database_url),
-        **production_settings(ADMIN_PASSWORD),
-    ) as url:
+    with deployed_service(tmp_path, database_url, ADMIN_PASSWORD) as url:
         yield url
 
 

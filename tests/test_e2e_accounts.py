@@ -10,8 +10,7 @@ import pytest
 import requests
 from sqlalchemy.engine import URL
 
-from tests.utils.databases import as_setting
-from tests.utils.processes import production_settings, running_service
+from tests.utils.processes import deployed_service
 
 pytestmark = pytest.mark.e2e
 
@@ -71,11 +70,7 @@ class Api:
 
 @pytest.fixture
 def api(tmp_path: Path, database_url: URL) -> Iterator[Api]:
-    with running_service(
-        tmp_path,
-        DATABASE_URL=as_setting(database_url),
-        **production_settings(ADMIN_PASSWORD),
-    ) as url:
+    with deployed_service(tmp_path, database_url, ADMIN_PASSWORD) as url:
         yield Api(url)
 
 

@@ -8,6 +8,7 @@ from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.orm import Session
 
 from app import crud
+from app.api.routing import may_write
 from app.core.security import read_access_token
 from app.db import session as db_session
 from app.exceptions import Forbidden, NotAuthenticated
@@ -48,12 +49,12 @@ def session_dependency(
 ) -> Callable[[Request], AsyncIterator[Session]]:
     """The dependency giving each request a session on `database`; see Database.session.
 
-    The session may write if the route may (`Route.may_write`). Whatever it writes, the
+    The session may write if the route may (`may_write`). Whatever it writes, the
     data layer commits; the close rolls back anything left uncommitted.
     """
 
     async def get_db(request: Request) -> AsyncIterator[Session]:
-        async with database.session(may_write=request.scope["route"].may_write) as session:
+        async with database.session(may_write=may_write(request.scope["route"])) as session:
             yield session
 
     return get_db

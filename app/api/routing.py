@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 import fastapi
 from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
+from starlette.routing import BaseRoute
 
 EndpointT = TypeVar("EndpointT", bound=Callable[..., Any])
 
@@ -33,17 +34,21 @@ class Route(APIRoute):
     attributes (I/O). Our endpoints return schema instances they built themselves in the
     first thread (they never return ORM objects), so the second hop did no I/O. A hop
     costs about a fifth of a read of one recipe (README, "Benchmark").
-
-    `may_write`: whether a request to this route may write, so its session must be one
-    that can (`get_db`): any method but the safe ones, unless the endpoint `reads_only`.
     """
 
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
         if not inspect.iscoroutinefunction(endpoint):
             endpoint = in_worker_thread(endpoint)
         super().__init__(path, endpoint, **kwargs)
-        safe = self.methods is not None and self.methods <= SAFE_METHODS
-        self.may_write = not (safe or getattr(endpoint, _READS_ONLY, False))
+
+
+def may_write(route: BaseRoute) -> bool:
+    """Whether a request to `route` may write, so its session must be one that can
+    (`get_db`): any method but the safe ones, unless the endpoint `reads_only`. Read off
+    any route, so a router made with FastAPI's own class still gets the right session."""
+    methods: set[str] | None = getattr(route, "methods", None)
+    safe = methods is not None and methods <= SAFE_METHODS
+    return not (safe or getattr(getattr(route, "endpoint", None), _READS_ONLY, False))
 
 
 def in_worker_thread(endpoint: Callable[..., Any]) -> Callable[..., Any]:

@@ -104,14 +104,15 @@ def _call(client: TestClient, key: tuple[str, str], recipe: Recipe, user: User) 
 
 
 @pytest.fixture
-def victim(db: Session) -> User:
-    """Someone else: the owner of the recipe every request aims at."""
-    return make_user(db)
+def recipe(db: Session) -> Recipe:
+    """The recipe every request aims at: someone else's."""
+    return make_recipe(db, make_user(db))
 
 
 @pytest.fixture
-def recipe(db: Session, victim: User) -> Recipe:
-    return make_recipe(db, victim)
+def victim(db: Session, recipe: Recipe) -> User:
+    """Someone else: the owner of `recipe`."""
+    return db.get_one(User, recipe.submitter_id)
 
 
 def test_the_walk_finds_the_routes() -> None:

@@ -11,7 +11,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from sqlalchemy.engine import URL
+
 from app.core.config import PROJECT_DIR, Settings
+from tests.utils.databases import as_setting
 
 RUN = PROJECT_DIR / "run.sh"
 PRESTART = PROJECT_DIR / "prestart.sh"
@@ -38,16 +41,6 @@ def app_env(**settings: str) -> dict[str, str]:
     return env | {"ENVIRONMENT": "local"} | settings
 
 
-def production_settings(admin_password: str) -> dict[str, str]:
-    """What a deployment must set: ENVIRONMENT other than local, its own token key, and
-    the seeded superuser's password."""
-    return {
-        "ENVIRONMENT": "production",
-        "SECRET_KEY": secrets.token_hex(32),
-        "FIRST_SUPERUSER_PASSWORD": admin_password,
-    }
-
-
 def run_cli(*args: str, **settings: str) -> subprocess.CompletedProcess[str]:
     """`python -m app.cli ARGS` run to the end in its own process, with `settings`."""
     return subprocess.run(
@@ -68,6 +61,20 @@ def running_service(workdir: Path, **settings: str) -> Iterator[str]:
     Stopped at the end whatever happened: SIGTERM to its process group, then SIGKILL.
     """
     with service_process(workdir, **settings) as (url, _process):
+        yield url
+
+
+@contextmanager
+def deployed_service(workdir: Path, database_url: URL, admin_password: str) -> Iterator[str]:
+    """run.sh serving `database_url` as a deployment is configured: ENVIRONMENT other than
+    local, its own token key, and the seeded superuser's password."""
+    with running_service(
+        workdir,
+        DATABASE_URL=as_setting(database_url),
+        ENVIRONMENT="production",
+        SECRET_KEY=secrets.token_hex(32),
+        FIRST_SUPERUSER_PASSWORD=admin_password,
+    ) as url:
         yield url
 
 

@@ -1,6 +1,8 @@
-from typing import Annotated
+from collections.abc import Mapping
+from typing import Annotated, Any
 
 from fastapi import Depends, Path, Query, Request, Response, status
+from sqlalchemy.orm import Session
 
 from app import crud
 from app.api.deps import CurrentUser, SessionDep
@@ -27,6 +29,7 @@ from app.api.responses import (
 from app.api.routing import APIRouter
 from app.api.v1.paging import ListParams, list_params
 from app.core.config import settings
+from app.models import User
 from app.schemas import Page, RecipeCreate, RecipePublic, RecipeSearchResults, RecipeUpdate
 from app.schemas.base import MAX_ID
 from app.schemas.recipe import Keyword, RecipeListFilters
@@ -103,6 +106,20 @@ def create_recipe(
 WRITE_ONE = PERMISSION | NOT_FOUND | JSON_BODY | CONFLICT | PRECONDITION
 
 
+def _change(
+    db: Session,
+    user: User,
+    recipe_id: int,
+    fields: RecipeUpdate | Mapping[str, Any],
+    if_match: str | None,
+    response: Response,
+) -> RecipePublic:
+    """Set `fields` on the user's recipe if `if_match` allows: what PATCH and PUT share."""
+    recipe = crud.recipe.get_for_change(db, recipe_id, by=user)
+    recipe = update_if_match(db, crud.recipe, recipe, fields, if_match=if_match, response=response)
+    return RecipePublic.model_validate(recipe)
+
+
 @router.patch("/{recipe_id}", responses=WRITE_ONE)
 def update_recipe(
     db: SessionDep,
@@ -113,11 +130,7 @@ def update_recipe(
     if_match: IfMatch = None,
 ) -> RecipePublic:
     """Change some fields of your recipe; fields left out stay as they are."""
-    recipe = crud.recipe.get_for_change(db, recipe_id, by=current_user)
-    recipe = update_if_match(
-        db, crud.recipe, recipe, recipe_in, if_match=if_match, response=response
-    )
-    return RecipePublic.model_validate(recipe)
+    return _change(db, current_user, recipe_id, recipe_in, if_match, response)
 
 
 @router.put("/{recipe_id}", responses=WRITE_ONE)
@@ -130,11 +143,7 @@ def replace_recipe(
     if_match: IfMatch = None,
 ) -> RecipePublic:
     """Replace every field of your recipe (its submitter stays)."""
-    recipe = crud.recipe.get_for_change(db, recipe_id, by=current_user)
-    recipe = update_if_match(
-        db, crud.recipe, recipe, recipe_in.model_dump(), if_match=if_match, response=response
-    )
-    return RecipePublic.model_validate(recipe)
+    return _change(db, current_user, recipe_id, recipe_in.model_dump(), if_match, response)
 
 
 @router.delete(
