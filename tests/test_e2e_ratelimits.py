@@ -15,9 +15,8 @@ import pytest
 import requests
 from sqlalchemy.engine import URL
 
-from tests.utils.databases import as_setting
 from tests.utils.errors import error_detail
-from tests.utils.processes import production_settings, running_service
+from tests.utils.processes import deployed_service
 
 pytestmark = pytest.mark.e2e
 
@@ -46,14 +45,7 @@ class Api:
 
 def serve(stack: ExitStack, workdir: Path, database_url: URL, **settings: str) -> Api:
     workdir.mkdir(exist_ok=True)
-    url = stack.enter_context(
-        running_service(
-            workdir,
-            DATABASE_URL=as_setting(database_url),
-            **production_settings(ADMIN_PASSWORD),
-            **settings,
-        )
-    )
+    url = stack.enter_context(deployed_service(workdir, database_url, ADMIN_PASSWORD, **settings))
     return Api(url)
 
 
