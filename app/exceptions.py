@@ -19,7 +19,8 @@ class AppError(Exception):
     # about:blank: the status says it all, and the problem's title is its phrase
     # (RFC 9457, 4.2.1). A type of our own names a problem with members of its own.
     type: ClassVar[str] = "about:blank"
-    headers: ClassVar[Mapping[str, str]] = _NO_HEADERS
+    # A subclass declares its own; an instance may set them (a Retry-After it computed).
+    headers: Mapping[str, str] = _NO_HEADERS
 
     def __init__(self, detail: str) -> None:
         super().__init__(detail)
@@ -86,6 +87,24 @@ class NotModified(AppError):
 
 class NotReady(AppError):
     """The database answers but cannot be used yet: its migrations are not at head."""
+
+    status_code = 503
+    headers = MappingProxyType({"Retry-After": "1"})
+
+
+class TooManyRequests(AppError):
+    """Over a rate limit (app/api/ratelimit.py): retry after `retry_after` seconds."""
+
+    status_code = 429
+
+    def __init__(self, detail: str, *, retry_after: int) -> None:
+        super().__init__(detail)
+        self.headers = MappingProxyType({"Retry-After": str(retry_after)})
+
+
+class RateLimitUnavailable(AppError):
+    """The rate limits' store (Redis) does not answer: the attempt cannot be counted, so
+    it is refused rather than let through uncounted."""
 
     status_code = 503
     headers = MappingProxyType({"Retry-After": "1"})

@@ -15,6 +15,7 @@ from sqlalchemy import Engine, delete
 from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session
 
+from app.api import ratelimit
 from app.api.deps import get_db
 from app.db.session import make_engine
 from app.main import app
@@ -29,6 +30,7 @@ from tests.utils.databases import (
 )
 from tests.utils.factories import make_superuser, make_user
 from tests.utils.migrations import alembic_config
+from tests.utils.redis import RedisUnavailable, clear, configured_redis, new_prefix
 
 _ENGINES = pytest.StashKey[tuple[str, ...]]()
 
@@ -164,6 +166,38 @@ def client(db: Session) -> Iterator[TestClient]:
             yield test_client
     finally:
         app.dependency_overrides.clear()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits() -> None:
+    """Every test starts with no attempts counted (the in-process app's limits)."""
+    ratelimit.storage.reset()
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """The Redis the run uses (TEST_REDIS_URL); the test is skipped without one, unless
+    under CI, where that fails it, as does a configured Redis that does not answer."""
+    problem = None
+    try:
+        url = configured_redis()
+    except RedisUnavailable as exc:
+        problem = str(exc)
+    if problem is not None:
+        pytest.fail(problem, pytrace=False)
+    if url is None:
+        pytest.skip("needs Redis: set TEST_REDIS_URL, e.g. redis://127.0.0.1:6379/0")
+    return url
+
+
+@pytest.fixture
+def redis_prefix(redis_url: str) -> Iterator[str]:
+    """A key prefix of the test's own in `redis_url`; its keys are deleted after it."""
+    prefix = new_prefix()
+    try:
+        yield prefix
+    finally:
+        clear(ratelimit.make_storage(redis_url, prefix))
 
 
 # Accounts. Requests are anonymous unless a test signs in (tests/utils/auth.py).

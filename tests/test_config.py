@@ -8,7 +8,7 @@ from app.core.config import DEFAULT_PASSWORD, Settings
 
 @pytest.fixture(autouse=True)
 def _no_settings_from_outside(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("ENVIRONMENT", "SECRET_KEY", "FIRST_SUPERUSER_PASSWORD"):
+    for name in Settings.model_fields:
         monkeypatch.delenv(name, raising=False)
 
 
@@ -32,3 +32,45 @@ def test_local_accepts_the_defaults_with_a_random_key_per_process() -> None:
 def test_a_secret_key_under_32_bytes_is_refused_everywhere() -> None:
     with pytest.raises(ValidationError, match="at least 32 bytes"):
         Settings(_env_file=None, ENVIRONMENT="local", SECRET_KEY="k" * 31)
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("5 per fortnight", "is not a rate limit"),
+        ("five a minute", "is not a rate limit"),
+        ("", "is not a rate limit"),
+        ("5/minute;100/hour", "give one limit"),
+        ("0/minute", "at least one attempt"),
+    ],
+)
+def test_a_rate_limit_that_is_not_one_limit_is_refused(value: str, reason: str) -> None:
+    with pytest.raises(ValidationError, match=reason):
+        Settings(_env_file=None, ENVIRONMENT="local", RATE_LIMIT_LOGIN_ADDRESS=value)
+
+
+def test_rate_limits_default_to_the_documented_values() -> None:
+    defaults = Settings(_env_file=None, ENVIRONMENT="local")
+
+    assert defaults.RATE_LIMIT_LOGIN_ACCOUNT == "5/minute"
+    assert defaults.RATE_LIMIT_LOGIN_ADDRESS == "20/minute"
+    assert defaults.REDIS_URL is None
+    assert defaults.TRUSTED_PROXIES == []
+    assert Settings(_env_file=None, ENVIRONMENT="local", RATE_LIMIT_SIGNUP_ACCOUNT="3 per 2 hours")
+
+
+def test_trusted_proxies_are_addresses_or_networks_separated_by_commas(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TRUSTED_PROXIES", "127.0.0.1, 10.0.0.0/8,fd00::/8")
+    proxies = Settings(_env_file=None, ENVIRONMENT="local").TRUSTED_PROXIES
+    assert [str(network) for network in proxies] == ["127.0.0.1/32", "10.0.0.0/8", "fd00::/8"]
+
+    monkeypatch.setenv("TRUSTED_PROXIES", "10.0.0.1/8")
+    with pytest.raises(ValidationError, match="TRUSTED_PROXIES"):
+        Settings(_env_file=None, ENVIRONMENT="local")
+
+
+def test_redis_url_must_be_a_redis_url() -> None:
+    with pytest.raises(ValidationError, match="redis:// or rediss://"):
+        Settings(_env_file=None, ENVIRONMENT="local", REDIS_URL="http://127.0.0.1:6379")

@@ -23,6 +23,12 @@ PERMISSION: Responses = SIGNED_IN | {
     403: _error("Signed in, but not allowed: not yours, or not a superuser")
 }
 CONFLICT: Responses = {409: _error("Conflicts with stored data")}
+# Every route with a rate limit (app/api/ratelimit.py).
+RATE_LIMITED: Responses = {
+    429: _error(
+        "Too many attempts for this account or from this address; retry after the Retry-After delay"
+    )
+}
 # Reads of one row answer 304 to a matching If-None-Match; writes 412 to a stale If-Match.
 NOT_MODIFIED: Responses = {
     304: {"description": "Not modified: If-None-Match names the current ETag (no body)"}

@@ -5,8 +5,16 @@ import secrets
 from pathlib import Path
 from typing import Annotated, Literal, Self
 
-from pydantic import EmailStr, Field, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from limits import parse_many
+from pydantic import (
+    EmailStr,
+    Field,
+    IPvAnyNetwork,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -76,6 +84,25 @@ class Settings(BaseSettings):
     # a server that does not answer costs a request this long, not the OS's minutes.
     DB_CONNECT_TIMEOUT: Annotated[int, Field(ge=1, le=600)] = 5
 
+    # Attempts allowed per account (the email given) and per client address, in the
+    # `limits` syntax ("5/minute", "10 per 2 hours"); see app/api/ratelimit.py.
+    RATE_LIMIT_LOGIN_ACCOUNT: str = "5/minute"
+    RATE_LIMIT_LOGIN_ADDRESS: str = "20/minute"
+    RATE_LIMIT_SIGNUP_ACCOUNT: str = "5/minute"
+    RATE_LIMIT_SIGNUP_ADDRESS: str = "20/minute"
+    # Each recovery sends a mail to the account's owner: few per account, so nobody
+    # can flood an inbox through the service.
+    RATE_LIMIT_RECOVERY_ACCOUNT: str = "5/hour"
+    RATE_LIMIT_RECOVERY_ADDRESS: str = "20/minute"
+    # Where the counts live: unset, in each process's memory (one process, or limits
+    # per process); set, in Redis, shared by every process that uses it.
+    REDIS_URL: str | None = None
+    # Starts every Redis key of the rate limits, so services can share one Redis.
+    RATE_LIMIT_KEY_PREFIX: Annotated[str, Field(min_length=1, max_length=64)] = "recipes"
+    # Proxies whose X-Forwarded-For names the client (addresses or networks, separated
+    # by commas). Empty: the client is the peer of the connection, whatever it sends.
+    TRUSTED_PROXIES: Annotated[list[IPvAnyNetwork], NoDecode] = []
+
     LOG_LEVEL: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     # json: one JSON object per line, for log collectors; text: for people.
     LOG_FORMAT: Literal["json", "text"] = "text"
@@ -84,6 +111,43 @@ class Settings(BaseSettings):
     @classmethod
     def _upper_log_level(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
+
+    @field_validator(
+        "RATE_LIMIT_LOGIN_ACCOUNT",
+        "RATE_LIMIT_LOGIN_ADDRESS",
+        "RATE_LIMIT_SIGNUP_ACCOUNT",
+        "RATE_LIMIT_SIGNUP_ADDRESS",
+        "RATE_LIMIT_RECOVERY_ACCOUNT",
+        "RATE_LIMIT_RECOVERY_ADDRESS",
+    )
+    @classmethod
+    def _one_rate_limit(cls, value: str) -> str:
+        try:
+            items = parse_many(value)
+        except ValueError:
+            raise ValueError(
+                f"{value!r} is not a rate limit: write a count per period, e.g. 5/minute"
+            ) from None
+        # `limits` would quietly apply only the first of several.
+        if len(items) != 1:
+            raise ValueError(f"{value!r}: give one limit, e.g. 5/minute")
+        if items[0].amount < 1:
+            raise ValueError(f"{value!r}: allow at least one attempt per period")
+        return value
+
+    @field_validator("TRUSTED_PROXIES", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("REDIS_URL")
+    @classmethod
+    def _redis_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("redis://", "rediss://")):
+            raise ValueError("must be a redis:// or rediss:// URL")
+        return value
 
     @field_validator("DATABASE_URL")
     @classmethod

@@ -65,15 +65,18 @@ def running_service(workdir: Path, **settings: str) -> Iterator[str]:
 
 
 @contextmanager
-def deployed_service(workdir: Path, database_url: URL, admin_password: str) -> Iterator[str]:
+def deployed_service(
+    workdir: Path, database_url: URL, admin_password: str, **settings: str
+) -> Iterator[str]:
     """run.sh serving `database_url` as a deployment is configured: ENVIRONMENT other than
-    local, its own token key, and the seeded superuser's password."""
+    local, its own token key, and the seeded superuser's password; `settings` besides."""
     with running_service(
         workdir,
         DATABASE_URL=as_setting(database_url),
         ENVIRONMENT="production",
         SECRET_KEY=secrets.token_hex(32),
         FIRST_SUPERUSER_PASSWORD=admin_password,
+        **settings,
     ) as url:
         yield url
 

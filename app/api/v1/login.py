@@ -7,7 +7,8 @@ from fastapi.security import OAuth2PasswordRequestForm
 
 from app import crud
 from app.api.deps import SessionDep, require_form
-from app.api.responses import DATABASE, FORM_BODY, INVALID_INPUT, SIGNED_IN
+from app.api.ratelimit import LOGIN
+from app.api.responses import DATABASE, FORM_BODY, INVALID_INPUT, RATE_LIMITED, SIGNED_IN
 from app.api.routing import APIRouter, reads_only
 from app.core.security import create_access_token
 from app.exceptions import NotAuthenticated
@@ -21,7 +22,7 @@ router = APIRouter(
 )
 
 
-@router.post("/access-token", responses=SIGNED_IN | FORM_BODY)
+@router.post("/access-token", responses=SIGNED_IN | FORM_BODY | RATE_LIMITED, dependencies=[LOGIN])
 @reads_only
 def login_access_token(
     db: SessionDep, form: Annotated[OAuth2PasswordRequestForm, Depends()]

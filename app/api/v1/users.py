@@ -13,6 +13,7 @@ from app.api.preconditions import (
     etag,
     update_if_match,
 )
+from app.api.ratelimit import SIGNUP
 from app.api.responses import (
     CONFLICT,
     DATABASE,
@@ -22,6 +23,7 @@ from app.api.responses import (
     NOT_MODIFIED,
     PERMISSION,
     PRECONDITION,
+    RATE_LIMITED,
     SIGNED_IN,
 )
 from app.api.routing import APIRouter
@@ -81,7 +83,12 @@ def create_user(
     return _created(crud.user.create(db, obj_in=user_in), request, response)
 
 
-@router.post("/signup", status_code=status.HTTP_201_CREATED, responses=JSON_BODY | CONFLICT)
+@router.post(
+    "/signup",
+    status_code=status.HTTP_201_CREATED,
+    responses=JSON_BODY | CONFLICT | RATE_LIMITED,
+    dependencies=[SIGNUP],
+)
 def signup(db: SessionDep, user_in: UserSignup, request: Request, response: Response) -> UserPublic:
     """Open an account (no sign-in needed); then get a token from /login/access-token."""
     return _created(crud.user.create(db, obj_in=user_in), request, response)
