@@ -46,3 +46,7 @@ INVALID_INPUT: Responses = {422: _error("Invalid input; `errors` names each inva
 DATABASE: Responses = {
     503: _error("The database is unavailable; retry after the Retry-After delay")
 }
+# Password recovery and reset, on a server without SMTP settings.
+RECOVERY_OFF: Responses = {
+    501: _error("Password recovery is not configured: the server has no SMTP settings")
+}

@@ -90,3 +90,51 @@ def read_access_token(token: str) -> TokenClaims | None:
     if user_id > MAX_ID or type(generation) is not int or not 0 <= generation <= MAX_ID:
         return None
     return TokenClaims(user_id, generation)
+
+
+# Password reset tokens: JWTs like the access tokens, told apart by their audience. An
+# access token has none, so it is refused here; PyJWT refuses a token with an audience
+# where none is expected, so a reset token is never an access token. Each names the
+# user's `token_generation`, which setting the password bumps: a reset token works once,
+# and is void as soon as the password changes by any means.
+RESET_AUDIENCE = "urn:recipe-service:password-reset"
+
+
+def create_reset_token(
+    user_id: int, generation: int, expires_delta: timedelta | None = None
+) -> str:
+    expires = datetime.now(UTC) + (
+        expires_delta or timedelta(minutes=settings.PASSWORD_RESET_TOKEN_EXPIRE_MINUTES)
+    )
+    claims = {"sub": str(user_id), "gen": generation, "aud": RESET_AUDIENCE, "exp": expires}
+    return jwt.encode(claims, settings.SECRET_KEY, algorithm=ALGORITHM)
+
+
+def read_reset_token(token: str) -> TokenClaims | None:
+    """The claims of a valid reset token; None for anything else, an access token and
+    an expired reset token included. Whether its generation is still the user's is for
+    the caller to check, in the transaction that sets the password."""
+    try:
+        claims = jwt.decode(
+            token,
+            settings.SECRET_KEY,
+            algorithms=[ALGORITHM],
+            audience=RESET_AUDIENCE,
+            options={"require": ["exp", "aud", "sub", "gen"]},
+        )
+    except jwt.InvalidTokenError:
+        return None
+    return _user_claims(claims["sub"], claims["gen"])
+
+
+def _user_claims(subject: object, generation: object) -> TokenClaims | None:
+    """A token's user id (`sub`) and generation (`gen`), if both are what this service
+    issues."""
+    if not isinstance(subject, str) or not _USER_ID.fullmatch(subject):
+        return None
+    user_id = int(subject)
+    # Both are stored in INTEGER columns, which end at MAX_ID. type(), not isinstance():
+    # JSON's true and false arrive as bools, which are ints too.
+    if user_id > MAX_ID or type(generation) is not int or not 0 <= generation <= MAX_ID:
+        return None
+    return TokenClaims(user_id, generation)
