@@ -50,3 +50,5 @@ DATABASE: Responses = {
 RECOVERY_OFF: Responses = {
     501: _error("Password recovery is not configured: the server has no SMTP settings")
 }
+# A reset token that cannot be used, like a wrong current password (403).
+RESET_REFUSED: Responses = {403: _error("The reset token is invalid, expired or already used")}

@@ -10,19 +10,25 @@ from fastapi import BackgroundTasks, Depends, Response, status
 
 from app import crud
 from app.api.deps import SessionDep
-from app.api.responses import DATABASE, INVALID_INPUT, JSON_BODY, RECOVERY_OFF
+from app.api.responses import DATABASE, INVALID_INPUT, JSON_BODY, RECOVERY_OFF, RESET_REFUSED
 from app.api.routing import APIRouter
 from app.core import email
 from app.core.config import settings
 from app.core.security import TokenClaims, create_reset_token, hash_password, read_reset_token
-from app.db.session import database
-from app.exceptions import InvalidInput, NotConfigured
+from app.db import session as db_session
+from app.exceptions import Forbidden, NotConfigured
 from app.schemas import PasswordRecovery, PasswordReset
 
 logger = logging.getLogger(__name__)
 
 # One answer for every token that cannot be used, so none says which check it failed.
 TOKEN_REFUSED = "the reset token is invalid, expired or already used; ask for a new one"
+
+
+def get_database() -> db_session.Database:
+    """Where recovery looks addresses up, after its answer: no request session lives
+    that long."""
+    return db_session.database
 
 
 async def require_smtp() -> None:
@@ -43,15 +49,19 @@ router = APIRouter(
     response_class=Response,
     responses={202: {"description": "Accepted: whether or not an account has the address"}},
 )
-async def recover_password(body: PasswordRecovery, background: BackgroundTasks) -> Response:
+async def recover_password(
+    body: PasswordRecovery,
+    background: BackgroundTasks,
+    database: Annotated[db_session.Database, Depends(get_database)],
+) -> Response:
     """Mail a password reset token to this address, if an account has it. The answer is
     202 either way and comes at once: the lookup and the mail happen after it, so
     neither the answer nor its timing says whether the address is known."""
-    background.add_task(mail_reset_token, body.email)
+    background.add_task(mail_reset_token, database, body.email)
     return Response(status_code=status.HTTP_202_ACCEPTED)
 
 
-async def mail_reset_token(address: str) -> None:
+async def mail_reset_token(database: db_session.Database, address: str) -> None:
     async with database.session(may_write=False) as db:
         find = functools.partial(crud.user.get_by_email, db, email=address)
         user = await to_thread.run_sync(find)
@@ -92,11 +102,13 @@ async def check_reset(body: PasswordReset) -> CheckedReset:
     before the session exists and holds no connection and no writer's turn."""
     claims = read_reset_token(body.token)
     if claims is None:
-        raise InvalidInput("token", TOKEN_REFUSED)
+        raise Forbidden(TOKEN_REFUSED)
     return CheckedReset(claims, await hash_new_password(body.new_password))
 
 
-@router.post("/reset-password", status_code=status.HTTP_204_NO_CONTENT, responses=DATABASE)
+@router.post(
+    "/reset-password", status_code=status.HTTP_204_NO_CONTENT, responses=DATABASE | RESET_REFUSED
+)
 def reset_password(reset: Annotated[CheckedReset, Depends(check_reset)], db: SessionDep) -> None:
     """Set a new password with the token password recovery mailed; it works once, within
     its lifetime. Every token issued before stops working: sign in again."""
@@ -104,5 +116,5 @@ def reset_password(reset: Annotated[CheckedReset, Depends(check_reset)], db: Ses
     # The generation is the one the token was issued at only while the password is
     # unchanged: a used token names an older one.
     if user is None or user.token_generation != reset.claims.generation:
-        raise InvalidInput("token", TOKEN_REFUSED)
+        raise Forbidden(TOKEN_REFUSED)
     crud.user.set_password_hash(db, db_obj=user, hashed_password=reset.hashed_password)
