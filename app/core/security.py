@@ -81,15 +81,7 @@ def read_access_token(token: str) -> TokenClaims | None:
         )
     except jwt.InvalidTokenError:
         return None
-    subject, generation = claims["sub"], claims["gen"]
-    if not isinstance(subject, str) or not _USER_ID.fullmatch(subject):
-        return None
-    user_id = int(subject)
-    # Both are stored in INTEGER columns, which end at MAX_ID. type(), not isinstance():
-    # JSON's true and false arrive as bools, which are ints too.
-    if user_id > MAX_ID or type(generation) is not int or not 0 <= generation <= MAX_ID:
-        return None
-    return TokenClaims(user_id, generation)
+    return _user_claims(claims["sub"], claims["gen"])
 
 
 # Password reset tokens: JWTs like the access tokens, told apart by their audience. An
