@@ -108,3 +108,10 @@ class RateLimitUnavailable(AppError):
 
     status_code = 503
     headers = MappingProxyType({"Retry-After": "1"})
+
+
+class NotConfigured(AppError):
+    """A feature this server offers only when configured, and is not (password recovery
+    without SMTP settings). Retrying does not help, so not a 503."""
+
+    status_code = 501

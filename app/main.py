@@ -14,7 +14,7 @@ from app import exception_handlers
 from app.api import health, openapi
 from app.api.deps import require_json
 from app.api.routing import APIRouter
-from app.api.v1 import home, login, recipes, users
+from app.api.v1 import home, login, password, recipes, users
 from app.core.config import settings
 from app.core.logs import configure_logging
 from app.db.session import engine
@@ -51,6 +51,7 @@ async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
 api_v1 = APIRouter(prefix=API_V1, dependencies=[Depends(require_json)])
 api_v1.include_router(recipes.router)
 api_v1.include_router(users.router)
+api_v1.include_router(password.router)
 
 app = FastAPI(
     title=settings.PROJECT_NAME,

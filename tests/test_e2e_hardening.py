@@ -18,8 +18,8 @@ import pytest
 import requests
 
 from tests.test_e2e_accounts import ADMIN, ADMIN_PASSWORD, PASSWORD, Api
-from tests.utils.databases import Server, as_setting
-from tests.utils.processes import running_service
+from tests.utils.databases import Server
+from tests.utils.processes import deployed_service
 
 pytestmark = pytest.mark.e2e
 
@@ -40,12 +40,14 @@ def _deployment(server: Server, workdir: Path, **extra: str) -> Iterator[Deploye
     url = server.create_database()
     secret_key = secrets.token_hex(32)
     try:
-        with running_service(
+        # These tests sign in more often than the rate limits allow a real client.
+        with deployed_service(
             workdir,
-            DATABASE_URL=as_setting(url),
-            ENVIRONMENT="production",
+            url,
+            ADMIN_PASSWORD,
             SECRET_KEY=secret_key,
-            FIRST_SUPERUSER_PASSWORD=ADMIN_PASSWORD,
+            RATE_LIMIT_LOGIN_ACCOUNT="1000/minute",
+            RATE_LIMIT_LOGIN_ADDRESS="1000/minute",
             **extra,
         ) as base:
             yield Deployed(Api(base), workdir / "server.log", secret_key)

@@ -34,13 +34,16 @@ from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session
 
 from app.api.deps import get_db, session_dependency
+from app.api.v1 import password
 from app.core import security
+from app.core.config import settings
 from app.db.session import Database, make_engine
 from app.main import app
 from app.models import User
 from app.schemas.user import Email
 from tests.utils.auth import auth_headers
 from tests.utils.factories import make_superuser
+from tests.utils.mail import HOST, smtp_server
 from tests.utils.migrations import alembic_config
 
 # A valid request may still be refused because of what is stored: 404, 409, and 412
@@ -109,12 +112,25 @@ def fuzz_engine(database_url: URL, monkeypatch: pytest.MonkeyPatch) -> Iterator[
         connection.commit()
     monkeypatch.setattr(security, "password_hash", CHEAP_HASH)
     monkeypatch.setattr(security, "_dummy_hash", lambda: CHEAP_HASH.hash("dummy"))
-    app.dependency_overrides[get_db] = session_dependency(Database(engine))
+    database = Database(engine)
+    app.dependency_overrides[get_db] = session_dependency(database)
+    app.dependency_overrides[password.get_database] = lambda: database
     try:
         yield engine
     finally:
         app.dependency_overrides.clear()
         engine.dispose()
+
+
+@pytest.fixture
+def recovery_on(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Password recovery on, mailing an SMTP server of the test's own."""
+    with smtp_server() as mailbox:
+        monkeypatch.setattr(settings, "SMTP_HOST", HOST)
+        monkeypatch.setattr(settings, "SMTP_PORT", mailbox.port)
+        monkeypatch.setattr(settings, "SMTP_TLS", False)
+        monkeypatch.setattr(settings, "EMAILS_FROM", "recipes@example.com")
+        yield
 
 
 def _admin(engine: Engine) -> User:
@@ -242,6 +258,7 @@ def _orphans(engine: Engine) -> list[Any]:
     return found
 
 
+@pytest.mark.usefixtures("recovery_on")
 def test_fuzz_every_operation(fuzz_engine: Engine) -> None:
     admin = _admin(fuzz_engine)
     counts: Counter[str] = Counter()

@@ -23,11 +23,15 @@ PERMISSION: Responses = SIGNED_IN | {
     403: _error("Signed in, but not allowed: not yours, or not a superuser")
 }
 CONFLICT: Responses = {409: _error("Conflicts with stored data")}
-# Every route with a rate limit (app/api/ratelimit.py).
+# Every route with a rate limit (app/api/ratelimit.py); its counts may live in Redis.
 RATE_LIMITED: Responses = {
     429: _error(
         "Too many attempts for this account or from this address; retry after the Retry-After delay"
-    )
+    ),
+    503: _error(
+        "The database, or the store of the rate limits, is unavailable; retry after the "
+        "Retry-After delay"
+    ),
 }
 # Reads of one row answer 304 to a matching If-None-Match; writes 412 to a stale If-Match.
 NOT_MODIFIED: Responses = {
@@ -52,3 +56,9 @@ INVALID_INPUT: Responses = {422: _error("Invalid input; `errors` names each inva
 DATABASE: Responses = {
     503: _error("The database is unavailable; retry after the Retry-After delay")
 }
+# Password recovery and reset, on a server without SMTP settings.
+RECOVERY_OFF: Responses = {
+    501: _error("Password recovery is not configured: the server has no SMTP settings")
+}
+# A reset token that cannot be used, like a wrong current password (403).
+RESET_REFUSED: Responses = {403: _error("The reset token is invalid, expired or already used")}

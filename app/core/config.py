@@ -10,6 +10,7 @@ from pydantic import (
     EmailStr,
     Field,
     IPvAnyNetwork,
+    SecretStr,
     ValidationError,
     field_validator,
     model_validator,
@@ -103,6 +104,22 @@ class Settings(BaseSettings):
     # by commas). Empty: the client is the peer of the connection, whatever it sends.
     TRUSTED_PROXIES: Annotated[list[IPvAnyNetwork], NoDecode] = []
 
+    # Password recovery mails a reset token through this SMTP server; without SMTP_HOST
+    # the feature is off (its routes answer 501).
+    SMTP_HOST: str | None = None
+    SMTP_PORT: Annotated[int, Field(ge=1, le=65535)] = 587
+    # STARTTLS on a plain connection (usually port 587), or TLS from the first byte
+    # (SMTP_SSL, usually port 465): one of them at most.
+    SMTP_TLS: bool = True
+    SMTP_SSL: bool = False
+    SMTP_USER: str | None = None
+    SMTP_PASSWORD: SecretStr | None = None
+    # How long connecting to the SMTP server, and each reply of it, may take (seconds).
+    SMTP_TIMEOUT: Annotated[float, Field(gt=0, le=300)] = 10.0
+    # The sender of the service's mail; needed with SMTP_HOST.
+    EMAILS_FROM: EmailStr | None = None
+    PASSWORD_RESET_TOKEN_EXPIRE_MINUTES: Annotated[int, Field(ge=1, le=24 * 60)] = 30
+
     LOG_LEVEL: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     # json: one JSON object per line, for log collectors; text: for people.
     LOG_FORMAT: Literal["json", "text"] = "text"
@@ -189,6 +206,26 @@ class Settings(BaseSettings):
             raise ValueError("DB_POOL_SIZE + DB_MAX_OVERFLOW must not exceed WORKER_THREADS")
         return self
 
+    @field_validator("SMTP_HOST", "SMTP_USER", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        # `SMTP_HOST=` in a .env file means "no SMTP server", not a host named "".
+        return None if value == "" else value
+
+    @model_validator(mode="after")
+    def _smtp_complete(self) -> Self:
+        if self.SMTP_HOST is None:
+            return self
+        if self.EMAILS_FROM is None:
+            raise ValueError("EMAILS_FROM must be set when SMTP_HOST is")
+        if self.SMTP_TLS and self.SMTP_SSL:
+            raise ValueError("set SMTP_TLS (STARTTLS) or SMTP_SSL, not both")
+        if self.SMTP_USER is not None and not (self.SMTP_TLS or self.SMTP_SSL):
+            raise ValueError("SMTP_USER needs SMTP_TLS or SMTP_SSL: never send it in clear")
+        if self.SMTP_PASSWORD is not None and self.SMTP_USER is None:
+            raise ValueError("SMTP_PASSWORD needs SMTP_USER")
+        return self
+
     @property
     def database_url(self) -> URL:
         return make_url(self.DATABASE_URL)
@@ -196,6 +233,10 @@ class Settings(BaseSettings):
     @property
     def db_connection_limit(self) -> int:
         return self.DB_POOL_SIZE + self.DB_MAX_OVERFLOW
+
+    @property
+    def emails_enabled(self) -> bool:
+        return self.SMTP_HOST is not None
 
 
 def describe_url(url: URL) -> str:

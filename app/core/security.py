@@ -3,7 +3,7 @@
 import re
 from datetime import UTC, datetime, timedelta
 from functools import cache
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import jwt
 from pwdlib import PasswordHash
@@ -81,6 +81,47 @@ def read_access_token(token: str) -> TokenClaims | None:
         )
     except jwt.InvalidTokenError:
         return None
+    return _user_claims(claims)
+
+
+# Password reset tokens: JWTs like the access tokens, told apart by their audience. An
+# access token has none, so it is refused here; PyJWT refuses a token with an audience
+# where none is expected, so a reset token is never an access token. Each names the
+# user's `token_generation`, which setting the password bumps: a reset token works once,
+# and is void as soon as the password changes by any means.
+RESET_AUDIENCE = "urn:recipe-service:password-reset"
+
+
+def create_reset_token(
+    user_id: int, generation: int, expires_delta: timedelta | None = None
+) -> str:
+    expires = datetime.now(UTC) + (
+        expires_delta or timedelta(minutes=settings.PASSWORD_RESET_TOKEN_EXPIRE_MINUTES)
+    )
+    claims = {"sub": str(user_id), "gen": generation, "aud": RESET_AUDIENCE, "exp": expires}
+    return jwt.encode(claims, settings.SECRET_KEY, algorithm=ALGORITHM)
+
+
+def read_reset_token(token: str) -> TokenClaims | None:
+    """The claims of a valid reset token; None for anything else, an access token and
+    an expired reset token included. Whether its generation is still the user's is for
+    the caller to check, in the transaction that sets the password."""
+    try:
+        claims = jwt.decode(
+            token,
+            settings.SECRET_KEY,
+            algorithms=[ALGORITHM],
+            audience=RESET_AUDIENCE,
+            options={"require": ["exp", "aud", "sub", "gen"]},
+        )
+    except jwt.InvalidTokenError:
+        return None
+    return _user_claims(claims)
+
+
+def _user_claims(claims: dict[str, Any]) -> TokenClaims | None:
+    """A decoded token's user id (`sub`) and generation (`gen`), if they and its `exp`
+    are what this service issues."""
     # PyJWT reads `exp` with int(), which takes a numeric string: RFC 7519 has a number.
     if type(claims["exp"]) not in (int, float):
         return None

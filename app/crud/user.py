@@ -97,5 +97,12 @@ class CRUDUser(CRUDBase[User, UserCreate, UserUpdate]):
         if email is not None and self.get_by_email(db, email=email) is not None:
             raise Conflict(f"a user with email {email.lower()} already exists")
 
+    def set_password_hash(self, db: Session, *, db_obj: User, hashed_password: str) -> User:
+        """Store a password hashed before the session began, so the slow hash held no
+        connection and no write lock (the password reset)."""
+        db_obj.hashed_password = hashed_password
+        self._commit(db, changing=db_obj)
+        return db_obj
+
 
 user = CRUDUser(User)

@@ -1,4 +1,5 @@
 from app.schemas.base import FieldError, Page, ProblemDetail
+from app.schemas.password import PasswordRecovery, PasswordReset
 from app.schemas.recipe import RecipeCreate, RecipePublic, RecipeSearchResults, RecipeUpdate
 from app.schemas.user import (
     PasswordChange,
@@ -14,6 +15,8 @@ __all__ = [
     "FieldError",
     "Page",
     "PasswordChange",
+    "PasswordRecovery",
+    "PasswordReset",
     "ProblemDetail",
     "RecipeCreate",
     "RecipePublic",

@@ -42,6 +42,8 @@ ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/users/{user_id}/recipes"): ANYONE,
     ("POST", "/api/v1/users/signup"): ANYONE,
     ("POST", "/api/v1/login/access-token"): ANYONE,
+    ("POST", "/api/v1/password-recovery"): ANYONE,
+    ("POST", "/api/v1/reset-password"): ANYONE,
     ("GET", "/api/v1/users/me"): SIGNED_IN,
     ("PATCH", "/api/v1/users/me"): SIGNED_IN,
     ("PATCH", "/api/v1/users/me/password"): SIGNED_IN,
@@ -52,7 +54,14 @@ ACCESS: dict[tuple[str, str], str] = {
     ("DELETE", "/api/v1/users/{user_id}"): SUPERUSER,
 }
 # The only writes anyone may make without signing in.
-PUBLIC_WRITES = {("POST", "/api/v1/login/access-token"), ("POST", "/api/v1/users/signup")}
+PUBLIC_WRITES = {
+    ("POST", "/api/v1/login/access-token"),
+    ("POST", "/api/v1/users/signup"),
+    ("POST", "/api/v1/password-recovery"),
+    ("POST", "/api/v1/reset-password"),
+}
+# Proof by mail, not by token, and only with SMTP settings: tests/api/test_password.py.
+PASSWORD_RECOVERY = {("POST", "/api/v1/password-recovery"), ("POST", "/api/v1/reset-password")}
 READ_METHODS = {"GET", "HEAD"}
 
 
@@ -133,7 +142,7 @@ def test_every_api_route_is_classified() -> None:
     assert set(ROUTES) == set(ACCESS), "decide who may call each new route in ACCESS"
 
 
-def test_only_login_and_signup_are_public_writes() -> None:
+def test_only_login_signup_and_password_recovery_are_public_writes() -> None:
     public_writes = {key for key in WRITES if ACCESS.get(key) == ANYONE}
 
     assert public_writes == PUBLIC_WRITES
@@ -194,7 +203,9 @@ def test_changing_what_is_someone_elses_is_403(
 
 # The login takes a form, not a token: tests/api/test_login.py.
 @pytest.mark.parametrize(
-    "key", sorted(set(ACCESS) - {("POST", "/api/v1/login/access-token")}), ids=_ids
+    "key",
+    sorted(set(ACCESS) - {("POST", "/api/v1/login/access-token")} - PASSWORD_RECOVERY),
+    ids=_ids,
 )
 def test_a_superuser_may_call_every_route(
     client: TestClient, db: Session, recipe: Recipe, victim: User, key: tuple[str, str]

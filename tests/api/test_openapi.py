@@ -37,6 +37,10 @@ def test_docs_pages_are_served(client: TestClient) -> None:
     assert client.get("/openapi.json").json()["info"]["title"]
 
 
+# What this answers comes before any database work: liveness touches none.
+ANSWERED_WITHOUT_THE_DATABASE = ("/health/live",)
+
+
 def test_every_operation_documents_its_error_statuses(
     operations: list[tuple[str, str, dict[str, Any]]],
 ) -> None:
@@ -45,7 +49,7 @@ def test_every_operation_documents_its_error_statuses(
         statuses = set(operation["responses"])
         where = f"{method.upper()} {path}"
         assert operation.get("description") or operation.get("summary"), where
-        if not path.startswith("/health/live"):
+        if path not in ANSWERED_WITHOUT_THE_DATABASE:
             assert "503" in statuses, where
         if operation.get("parameters") or "requestBody" in operation:
             assert "422" in statuses, where

@@ -90,6 +90,10 @@ def test_the_limited_operations_document_their_429() -> None:
         if "429" in operation.get("responses", {})
     }
 
-    assert limited == {("/api/v1/login/access-token", "post"), ("/api/v1/users/signup", "post")}
+    assert limited == {
+        ("/api/v1/login/access-token", "post"),
+        ("/api/v1/users/signup", "post"),
+        ("/api/v1/password-recovery", "post"),
+    }
     problem = document["paths"]["/api/v1/users/signup"]["post"]["responses"]["429"]
     assert "application/problem+json" in problem["content"]

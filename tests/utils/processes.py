@@ -69,15 +69,15 @@ def deployed_service(
     workdir: Path, database_url: URL, admin_password: str, **settings: str
 ) -> Iterator[str]:
     """run.sh serving `database_url` as a deployment is configured: ENVIRONMENT other than
-    local, its own token key, and the seeded superuser's password; `settings` besides."""
-    with running_service(
-        workdir,
-        DATABASE_URL=as_setting(database_url),
-        ENVIRONMENT="production",
-        SECRET_KEY=secrets.token_hex(32),
-        FIRST_SUPERUSER_PASSWORD=admin_password,
-        **settings,
-    ) as url:
+    local, its own token key, and the seeded superuser's password; `settings` besides, or
+    instead (a test that forges tokens gives the SECRET_KEY)."""
+    deployment = {
+        "DATABASE_URL": as_setting(database_url),
+        "ENVIRONMENT": "production",
+        "SECRET_KEY": secrets.token_hex(32),
+        "FIRST_SUPERUSER_PASSWORD": admin_password,
+    }
+    with running_service(workdir, **deployment | settings) as url:
         yield url
 
 
