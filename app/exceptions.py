@@ -89,3 +89,11 @@ class NotReady(AppError):
 
     status_code = 503
     headers = MappingProxyType({"Retry-After": "1"})
+
+
+class Overloaded(AppError):
+    """Too many requests are waiting for the same scarce resource (password hashing);
+    the client should retry a little later."""
+
+    status_code = 503
+    headers = MappingProxyType({"Retry-After": "1"})

@@ -46,3 +46,10 @@ INVALID_INPUT: Responses = {422: _error("Invalid input; `errors` names each inva
 DATABASE: Responses = {
     503: _error("The database is unavailable; retry after the Retry-After delay")
 }
+# Routes that check or hash a password (app/core/hashing.py) can also be too busy.
+HASHING: Responses = {
+    503: _error(
+        "The database is unavailable, or too many password checks are waiting "
+        "(HASH_QUEUE_LIMIT); retry after the Retry-After delay"
+    )
+}

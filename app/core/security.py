@@ -1,6 +1,11 @@
-"""Password hashing (Argon2id) and access tokens (JWT, HS256)."""
+"""Password hashing (Argon2id), access tokens (JWT, HS256) and refresh tokens (opaque).
 
+Requests hash through app/core/hashing.py, which bounds how many hashes run at once.
+"""
+
+import hashlib
 import re
+import secrets
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import NamedTuple
@@ -39,10 +44,18 @@ def hash_password(password: str) -> str:
 def verify_password(password: str, hashed_password: str | None) -> bool:
     """Whether `password` matches. A missing hash takes as long as a wrong password
     (it is checked against a dummy hash) and never matches."""
+    return verify_and_update_password(password, hashed_password)[0]
+
+
+def verify_and_update_password(
+    password: str, hashed_password: str | None
+) -> tuple[bool, str | None]:
+    """`verify_password`, and, for a match whose hash was made with other parameters
+    than the current ones, the password hashed anew (else None)."""
     if hashed_password is None:
         password_hash.verify(password, _dummy_hash())
-        return False
-    return password_hash.verify(password, hashed_password)
+        return False, None
+    return password_hash.verify_and_update(password, hashed_password)
 
 
 @cache
@@ -51,42 +64,57 @@ def _dummy_hash() -> str:
 
 
 class TokenClaims(NamedTuple):
-    """Whom a valid access token was issued to: the user's id, and their
-    `token_generation` at the time (a token of an older generation is void)."""
+    """Whom a valid access token was issued to: the user's id, their `token_generation`
+    at the time (a token of an older generation is void), and the session it belongs to
+    (the id of the refresh token issued with it; a token of an ended session is void)."""
 
     user_id: int
     generation: int
+    session_id: int
 
 
 def create_access_token(
-    user_id: int, generation: int, expires_delta: timedelta | None = None
+    user_id: int, generation: int, session_id: int, expires_delta: timedelta | None = None
 ) -> str:
     expires = datetime.now(UTC) + (
         expires_delta or timedelta(minutes=settings.ACCESS_TOKEN_EXPIRE_MINUTES)
     )
-    claims = {"sub": str(user_id), "gen": generation, "exp": expires}
+    claims = {"sub": str(user_id), "gen": generation, "sid": session_id, "exp": expires}
     return jwt.encode(claims, settings.SECRET_KEY, algorithm=ALGORITHM)
+
+
+def new_refresh_token() -> str:
+    """An opaque refresh token: 256 random bits, URL-safe."""
+    return secrets.token_urlsafe(32)
+
+
+def refresh_token_digest(token: str) -> str:
+    """What is stored of a refresh token. 256 random bits cannot be guessed, so a fast
+    hash keeps a stolen table from being used; a slow one would only cost logins."""
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def read_access_token(token: str) -> TokenClaims | None:
     """The claims of a valid token; None for any token that is not valid: malformed,
     signed with another key or algorithm (`none` included), expired, or without `exp`,
-    a user id in `sub` or a generation in `gen`."""
+    a user id in `sub`, a generation in `gen` or a session id in `sid`."""
     try:
         claims = jwt.decode(
             token,
             settings.SECRET_KEY,
             algorithms=[ALGORITHM],
-            options={"require": ["exp", "sub", "gen"]},
+            options={"require": ["exp", "sub", "gen", "sid"]},
         )
     except jwt.InvalidTokenError:
         return None
-    subject, generation = claims["sub"], claims["gen"]
+    subject, generation, session_id = claims["sub"], claims["gen"], claims["sid"]
     if not isinstance(subject, str) or not _USER_ID.fullmatch(subject):
         return None
     user_id = int(subject)
     # Both are stored in INTEGER columns, which end at MAX_ID. type(), not isinstance():
     # JSON's true and false arrive as bools, which are ints too.
-    if user_id > MAX_ID or type(generation) is not int or not 0 <= generation <= MAX_ID:
+    if user_id > MAX_ID or not all(
+        type(number) is int and 0 <= number <= MAX_ID for number in (generation, session_id)
+    ):
         return None
-    return TokenClaims(user_id, generation)
+    return TokenClaims(user_id, generation, session_id)

@@ -2,6 +2,7 @@ from app.schemas.base import FieldError, Page, ProblemDetail
 from app.schemas.recipe import RecipeCreate, RecipePublic, RecipeSearchResults, RecipeUpdate
 from app.schemas.user import (
     PasswordChange,
+    RefreshRequest,
     Token,
     UserCreate,
     UserPublic,
@@ -19,6 +20,7 @@ __all__ = [
     "RecipePublic",
     "RecipeSearchResults",
     "RecipeUpdate",
+    "RefreshRequest",
     "Token",
     "UserCreate",
     "UserPublic",

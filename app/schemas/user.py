@@ -1,7 +1,7 @@
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, model_validator
 from pydantic.config import JsonDict
 
 from app.core.config import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
@@ -32,6 +32,14 @@ Name = Annotated[str, text(NAME_LENGTH), NO_CONTROL_CHARACTERS, TRIMMED, ONE_LIN
 # Taken as typed: no trimming, any characters.
 Password = Annotated[
     str, StringConstraints(min_length=PASSWORD_MIN_LENGTH, max_length=PASSWORD_MAX_LENGTH)
+]
+
+# Only compared with the stored hash: any length up to the bound, so a too-long one
+# is just wrong.
+CurrentPassword = Annotated[
+    str,
+    StringConstraints(max_length=PASSWORD_MAX_LENGTH),
+    Field(description="Your current password, as proof that you are you"),
 ]
 
 _EXAMPLE: JsonDict = {"email": "ada@example.com", "first_name": "Ada", "surname": "Lovelace"}
@@ -65,14 +73,31 @@ class UserCreate(InputSchema):
     is_superuser: bool = False
 
 
-class UserUpdateMe(UpdateSchema):
-    """Changes to one's own account."""
-
-    model_config = ConfigDict(json_schema_extra={"examples": [{"surname": "King"}]})
-
+class _UserChanges(UpdateSchema):
     email: Email = OMITTED
     first_name: Name | None = None
     surname: Name | None = None
+
+
+class UserUpdateMe(_UserChanges):
+    """Changes to one's own account. A new email needs the current password too."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"surname": "King"},
+                {"email": "ada@example.org", "current_password": EXAMPLE_PASSWORD},
+            ]
+        }
+    )
+
+    current_password: CurrentPassword = OMITTED
+
+    @model_validator(mode="after")
+    def _email_needs_password(self) -> Self:
+        if "email" in self.model_fields_set and "current_password" not in self.model_fields_set:
+            raise ValueError("current_password is required to change the email")
+        return self
 
 
 class PasswordChange(InputSchema):
@@ -86,12 +111,11 @@ class PasswordChange(InputSchema):
         }
     )
 
-    # Only compared with the stored hash: any length, so a too-long one is just wrong.
-    current_password: Annotated[str, StringConstraints(max_length=PASSWORD_MAX_LENGTH)]
+    current_password: CurrentPassword
     new_password: Password
 
 
-class UserUpdate(UserUpdateMe):
+class UserUpdate(_UserChanges):
     """Changes to any account, by a superuser: a new password, superuser or not."""
 
     model_config = ConfigDict(
@@ -125,11 +149,33 @@ class UserPublic(PublicSchema):
 
 
 class Token(BaseModel):
-    """An access token: send it as `Authorization: Bearer <access_token>`."""
+    """An access token, valid for `expires_in` seconds: send it as `Authorization:
+    Bearer <access_token>`. Then exchange the refresh token for new ones at
+    /login/refresh; each refresh token is good for one exchange."""
 
     model_config = ConfigDict(
-        json_schema_extra={"examples": [{"access_token": "eyJhbGciOi...", "token_type": "bearer"}]}
+        json_schema_extra={
+            "examples": [
+                {
+                    "access_token": "eyJhbGciOi...",
+                    "token_type": "bearer",
+                    "expires_in": 900,
+                    "refresh_token": "kR3v...",
+                }
+            ]
+        }
     )
 
     access_token: str
     token_type: Literal["bearer"] = "bearer"
+    expires_in: int
+    refresh_token: str
+
+
+class RefreshRequest(InputSchema):
+    """A refresh token, to exchange for new tokens (or to end its session with)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"refresh_token": "kR3v..."}]})
+
+    # secrets.token_urlsafe(32) is 43 characters; anything much longer is not one.
+    refresh_token: Annotated[str, StringConstraints(min_length=1, max_length=128)]
