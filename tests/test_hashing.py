@@ -2,6 +2,8 @@
 the rest refused at once."""
 
 import asyncio
+import os
+import sys
 import threading
 from collections.abc import Callable
 from typing import TypeVar
@@ -87,3 +89,33 @@ def test_hash_and_verify_go_through_the_limiter(monkeypatch: pytest.MonkeyPatch)
         "verify_password",
         "verify_and_update_password",
     ]
+
+
+def test_a_cancelled_request_gives_its_turn_back_only_when_its_hash_ends() -> None:
+    limiter = HashLimiter(concurrency=1, queue_limit=0)
+    release = threading.Event()
+
+    async def cancel_while_hashing() -> tuple[bool, bool]:
+        hashing_task = asyncio.create_task(limiter.run(release.wait, PATIENCE))
+        await asyncio.sleep(0.1)
+        hashing_task.cancel()
+        await asyncio.sleep(0.1)
+        # The hash still runs: no turn is free.
+        with pytest.raises(Overloaded):
+            await limiter.run(str, 1)
+        release.set()
+        with pytest.raises(asyncio.CancelledError):
+            await hashing_task
+        return hashing_task.cancelled(), await limiter.run(bool, 1)
+
+    assert asyncio.run(cancel_while_hashing()) == (True, True)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice is Linux's")
+def test_hashes_run_at_a_lower_priority() -> None:
+    limiter = HashLimiter(concurrency=1, queue_limit=0)
+
+    def niceness() -> int:
+        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    assert asyncio.run(limiter.run(niceness)) == niceness() + hashing.NICENESS

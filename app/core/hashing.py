@@ -2,7 +2,8 @@
 `await hashing.verify(password, hashed)` and `await hashing.verify_and_update(...)`.
 
 Argon2id costs 64 MiB and a good part of a second of a core per hash, by design. Here
-at most HASH_CONCURRENCY hashes run at once, each in a worker thread. Further requests
+at most HASH_CONCURRENCY hashes run at once, in threads of their own that yield the CPU
+to the rest of the service (a lower priority, where the OS allows). Further requests
 wait for a turn in the event loop, holding no thread, no database connection and no
 writer's turn; while HASH_QUEUE_LIMIT of them wait, the next one is refused at once
 with Overloaded (503, Retry-After). A storm of logins thus costs bounded memory and
@@ -13,18 +14,33 @@ one short session, hash, then write in another.
 """
 
 import asyncio
+import functools
+import os
+import threading
 import weakref
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TypeVar
-
-from anyio import to_thread
 
 from app.core import security
 from app.core.config import settings
 from app.exceptions import Overloaded
 
 T = TypeVar("T")
+
+# Added to the hashing threads' nice value: while the CPU is short, requests that wait
+# for the database or the network go first, and sign-ins wait a little longer.
+NICENESS = 10
+
+
+def _lower_priority() -> None:
+    # On Linux the nice value is per thread, and the threads Argon2 starts for its lanes
+    # inherit it. Elsewhere, or where it is not allowed, hashes run at normal priority.
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), NICENESS)
+    except OSError:
+        pass
 
 
 @dataclass
@@ -39,13 +55,16 @@ class HashLimiter:
     def __init__(self, concurrency: int, queue_limit: int) -> None:
         self.concurrency = concurrency
         self.queue_limit = queue_limit
+        self._threads = ThreadPoolExecutor(
+            concurrency, thread_name_prefix="hashing", initializer=_lower_priority
+        )
         # Per event loop: the server has one; each test client has its own.
         self._turns: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Turns] = (
             weakref.WeakKeyDictionary()
         )
 
     async def run(self, work: Callable[..., T], *args: object) -> T:
-        """`work(*args)` in a worker thread, once a turn is free."""
+        """`work(*args)` in a hashing thread, once a turn is free."""
         turns = self._here()
         if turns.running.locked() and turns.waiting >= self.queue_limit:
             raise Overloaded("too many sign-ins at once; retry in a moment")
@@ -55,9 +74,16 @@ class HashLimiter:
         finally:
             turns.waiting -= 1
         try:
-            # A cancelled request still waits for its thread (anyio's default), so the
-            # turn is given back only once the hash's memory is.
-            return await to_thread.run_sync(work, *args)
+            running = asyncio.get_running_loop().run_in_executor(
+                self._threads, functools.partial(work, *args)
+            )
+            try:
+                return await asyncio.shield(running)
+            except asyncio.CancelledError:
+                # The request is gone, but its hash goes on: the turn is given back once
+                # the hash's memory is.
+                await asyncio.wait([running])
+                raise
         finally:
             turns.running.release()
 
