@@ -98,17 +98,15 @@ class SignedIn(NamedTuple):
 def signed_in(db: Session, token: str | None) -> SignedIn:
     """Who `token` signs in, or 401: no token, an invalid or expired one, one for a user
     who no longer exists, one issued before the user's password, email or rights
-    changed, or one of a session that has ended. Two lookups by primary key."""
+    changed, or one of a session that has ended. One query."""
     if token is None:
         raise NotAuthenticated("not signed in: send an access token")
     claims = read_access_token(token)
     if claims is not None:
-        user = crud.user.get(db, claims.user_id)
-        if (
-            user is not None
-            and user.token_generation == claims.generation
-            and crud.refresh_token.is_live(db, session_id=claims.session_id, user_id=user.id)
-        ):
+        user = crud.refresh_token.user_of_live_session(
+            db, user_id=claims.user_id, session_id=claims.session_id
+        )
+        if user is not None and user.token_generation == claims.generation:
             return SignedIn(user, claims.session_id)
     raise NotAuthenticated("the access token is invalid or expired; sign in again")
 

@@ -61,11 +61,17 @@ class CRUDRefreshToken(CRUDBase[RefreshToken, BaseModel, BaseModel]):
         self._commit(db)
         return (user, *issued)
 
-    def is_live(self, db: Session, *, session_id: int, user_id: int) -> bool:
-        """Whether the session of refresh token `session_id`, issued to `user_id`, is
-        not ended. One lookup by primary key."""
-        row = self.get(db, session_id)
-        return row is not None and row.user_id == user_id and row.revoked_at is None
+    def user_of_live_session(self, db: Session, *, user_id: int, session_id: int) -> User | None:
+        """User `user_id`, if refresh token `session_id` is theirs and its session has not
+        ended; else None. One query, both by primary key."""
+        statement = (
+            select(User)
+            .join(RefreshToken, RefreshToken.user_id == User.id)
+            .where(
+                User.id == user_id, RefreshToken.id == session_id, RefreshToken.revoked_at.is_(None)
+            )
+        )
+        return db.scalar(statement)
 
     def end(self, db: Session, *, session_id: int) -> None:
         """End the session refresh token `session_id` belongs to: every refresh token

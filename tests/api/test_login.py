@@ -68,7 +68,10 @@ def test_login_gives_a_bearer_token_for_the_user(client: TestClient, db: Session
     claims = jwt.decode(body["access_token"], settings.SECRET_KEY, algorithms=[ALGORITHM])
     assert claims["sub"] == str(user.id)
     assert claims["gen"] == user.token_generation
-    assert crud.refresh_token.is_live(db, session_id=claims["sid"], user_id=user.id)
+    signed_in = crud.refresh_token.user_of_live_session(
+        db, user_id=user.id, session_id=claims["sid"]
+    )
+    assert signed_in is user
     lifetime = claims["exp"] - time.time()
     assert body["expires_in"] - 5 < lifetime <= body["expires_in"]
     assert _me(client, body["access_token"]).json()["id"] == user.id
