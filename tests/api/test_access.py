@@ -42,6 +42,9 @@ ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/users/{user_id}/recipes"): ANYONE,
     ("POST", "/api/v1/users/signup"): ANYONE,
     ("POST", "/api/v1/login/access-token"): ANYONE,
+    # Proof enough is the refresh token in the body.
+    ("POST", "/api/v1/login/refresh"): ANYONE,
+    ("POST", "/api/v1/logout"): SIGNED_IN,
     ("GET", "/api/v1/users/me"): SIGNED_IN,
     ("PATCH", "/api/v1/users/me"): SIGNED_IN,
     ("PATCH", "/api/v1/users/me/password"): SIGNED_IN,
@@ -52,7 +55,11 @@ ACCESS: dict[tuple[str, str], str] = {
     ("DELETE", "/api/v1/users/{user_id}"): SUPERUSER,
 }
 # The only writes anyone may make without signing in.
-PUBLIC_WRITES = {("POST", "/api/v1/login/access-token"), ("POST", "/api/v1/users/signup")}
+PUBLIC_WRITES = {
+    ("POST", "/api/v1/login/access-token"),
+    ("POST", "/api/v1/login/refresh"),
+    ("POST", "/api/v1/users/signup"),
+}
 READ_METHODS = {"GET", "HEAD"}
 
 
@@ -132,7 +139,7 @@ def test_every_api_route_is_classified() -> None:
     assert set(ROUTES) == set(ACCESS), "decide who may call each new route in ACCESS"
 
 
-def test_only_login_and_signup_are_public_writes() -> None:
+def test_only_login_refresh_and_signup_are_public_writes() -> None:
     public_writes = {key for key in WRITES if ACCESS.get(key) == ANYONE}
 
     assert public_writes == PUBLIC_WRITES
@@ -191,10 +198,12 @@ def test_changing_what_is_someone_elses_is_403(
     _assert_refused(user_client, db, key, recipe, victim, 403)
 
 
-# The login takes a form, not a token: tests/api/test_login.py.
-@pytest.mark.parametrize(
-    "key", sorted(set(ACCESS) - {("POST", "/api/v1/login/access-token")}), ids=_ids
-)
+# The login takes a form, and the refresh a refresh token, not an access token:
+# tests/api/test_login.py and tests/api/test_sessions.py.
+SIGN_INS = {("POST", "/api/v1/login/access-token"), ("POST", "/api/v1/login/refresh")}
+
+
+@pytest.mark.parametrize("key", sorted(set(ACCESS) - SIGN_INS), ids=_ids)
 def test_a_superuser_may_call_every_route(
     client: TestClient, db: Session, recipe: Recipe, victim: User, key: tuple[str, str]
 ) -> None:
