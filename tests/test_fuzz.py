@@ -33,7 +33,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session
 
-from app.api.deps import get_db, session_dependency
+from app.api.deps import get_database, get_db, session_dependency
 from app.core import security
 from app.db.session import Database, make_engine
 from app.main import app
@@ -109,7 +109,9 @@ def fuzz_engine(database_url: URL, monkeypatch: pytest.MonkeyPatch) -> Iterator[
         connection.commit()
     monkeypatch.setattr(security, "password_hash", CHEAP_HASH)
     monkeypatch.setattr(security, "_dummy_hash", lambda: CHEAP_HASH.hash("dummy"))
-    app.dependency_overrides[get_db] = session_dependency(Database(engine))
+    database = Database(engine)
+    app.dependency_overrides[get_db] = session_dependency(database)
+    app.dependency_overrides[get_database] = lambda: database
     try:
         yield engine
     finally:

@@ -1,7 +1,7 @@
 from datetime import datetime
-from typing import Annotated, Literal, Self
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 from pydantic.config import JsonDict
 
 from app.core.config import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
@@ -80,24 +80,20 @@ class _UserChanges(UpdateSchema):
 
 
 class UserUpdateMe(_UserChanges):
-    """Changes to one's own account. A new email needs the current password too."""
+    """Changes to one's own account. A new email needs the current password too (403
+    without it, or with a wrong one, as for a new password)."""
 
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
                 {"surname": "King"},
                 {"email": "ada@example.org", "current_password": EXAMPLE_PASSWORD},
-            ]
+            ],
+            "dependentRequired": {"email": ["current_password"]},
         }
     )
 
     current_password: CurrentPassword = OMITTED
-
-    @model_validator(mode="after")
-    def _email_needs_password(self) -> Self:
-        if "email" in self.model_fields_set and "current_password" not in self.model_fields_set:
-            raise ValueError("current_password is required to change the email")
-        return self
 
 
 class PasswordChange(InputSchema):

@@ -54,7 +54,7 @@ from app.schemas.recipe import RecipeFilters
 router = APIRouter(prefix="/users", tags=["users"], responses=DATABASE | INVALID_INPUT)
 
 UserId = Annotated[int, Path(ge=1, le=MAX_ID, description="The user's id")]
-WRONG_PASSWORD = {403: PERMISSION[403] | {"description": "Wrong current password"}}
+WRONG_PASSWORD = {403: PERMISSION[403] | {"description": "Current password missing or wrong"}}
 
 
 def _created(user: User, request: Request, response: Response) -> UserPublic:
@@ -122,7 +122,9 @@ def read_me(
 
 
 async def _check_password(password: str | None, user: User) -> None:
-    if password is None or not await hashing.verify(password, user.hashed_password):
+    if password is None:
+        raise Forbidden("current_password is required to change the email")
+    if not await hashing.verify(password, user.hashed_password):
         raise Forbidden("the current password is wrong")
 
 
@@ -138,8 +140,8 @@ async def update_me(
     if_match: IfMatch = None,
 ) -> UserPublic:
     """Change some fields of your own account; fields left out stay as they are. A new
-    email needs `current_password` (403 if it is wrong), and ends every token issued
-    before, this one included: sign in again."""
+    email needs `current_password` (403 if it is missing or wrong), and ends every token
+    issued before, this one included: sign in again."""
     changes = user_in.model_dump(exclude_unset=True, exclude={"current_password"})
     if "email" in changes:
         await _check_password(user_in.current_password, me.user)
