@@ -168,7 +168,7 @@ def _sign_in(engine: Engine, admin: User, headers: dict[str, str] | None = None)
     """`headers` (new ones without) signing in as `admin` in a new session: the fuzzer
     may have ended the one before (POST /logout)."""
     with Session(engine, expire_on_commit=False) as session:
-        fresh = auth_headers(session.merge(admin))
+        fresh = auth_headers(session.get_one(User, admin.id))
     if headers is None:
         return fresh
     headers.update(fresh)
