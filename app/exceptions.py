@@ -115,3 +115,11 @@ class NotConfigured(AppError):
     without SMTP settings). Retrying does not help, so not a 503."""
 
     status_code = 501
+
+
+class Overloaded(AppError):
+    """Too many requests are waiting for the same scarce resource (password hashing);
+    the client should retry a little later."""
+
+    status_code = 503
+    headers = MappingProxyType({"Retry-After": "1"})

@@ -6,7 +6,8 @@ Every test that touches the database runs once per engine (see tests/utils/datab
 """
 
 import os
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 
 import pytest
 from alembic import command
@@ -16,7 +17,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session
 
 from app.api import ratelimit
-from app.api.deps import get_db
+from app.api.deps import get_database, get_db
 from app.db.session import make_engine
 from app.main import app
 from app.models import Recipe, User
@@ -157,10 +158,23 @@ def _committed_session(engine: Engine) -> Iterator[Session]:
         session.close()
 
 
+class OneSession:
+    """A Database whose every session is `db`: for the routes that open sessions of
+    their own (app.api.deps.get_database)."""
+
+    def __init__(self, db: Session) -> None:
+        self.db = db
+
+    @asynccontextmanager
+    async def session(self, *, may_write: bool) -> AsyncIterator[Session]:
+        yield self.db
+
+
 @pytest.fixture
 def client(db: Session) -> Iterator[TestClient]:
     """The app, its requests served by the test's session."""
     app.dependency_overrides[get_db] = lambda: db
+    app.dependency_overrides[get_database] = lambda: OneSession(db)
     try:
         with TestClient(app) as test_client:
             yield test_client

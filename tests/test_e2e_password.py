@@ -19,13 +19,12 @@ from sqlalchemy.engine import URL
 from app.api.v1.password import TOKEN_REFUSED
 from app.core.security import ALGORITHM, RESET_AUDIENCE
 from tests.test_e2e_accounts import PASSWORD, Api
-from tests.utils.mail import HOST, Mailbox, smtp_server
+from tests.utils.mail import HOST, SENDER, Mailbox, smtp_server, smtp_settings
 from tests.utils.processes import deployed_service
 
 pytestmark = pytest.mark.e2e
 
 ADMIN_PASSWORD = "e2e admin password"
-SENDER = "recipes@example.com"
 NEW_PASSWORD = "a password from the mail"
 TOKEN = re.compile(r"\beyJ[\w-]+\.[\w-]+\.[\w-]+")
 # How long the test's SMTP server takes to accept each mail: far above the noise in a
@@ -58,17 +57,16 @@ class Service:
 
 
 def start(workdir: Path, database_url: URL, **smtp: str) -> Any:
-    settings = {"SECRET_KEY": secrets.token_hex(32)} | smtp
+    settings = {
+        "SECRET_KEY": secrets.token_hex(32),
+        # These tests ask for more resets than a real client may: the rate limits are
+        # tested in tests/test_e2e_ratelimits.py.
+        "RATE_LIMIT_RECOVERY_ACCOUNT": "1000/minute",
+        "RATE_LIMIT_RECOVERY_ADDRESS": "1000/minute",
+        "RATE_LIMIT_LOGIN_ACCOUNT": "1000/minute",
+        "RATE_LIMIT_LOGIN_ADDRESS": "1000/minute",
+    } | smtp
     return deployed_service(workdir, database_url, ADMIN_PASSWORD, **settings), settings
-
-
-def smtp_settings(port: int) -> dict[str, str]:
-    return {
-        "SMTP_HOST": HOST,
-        "SMTP_PORT": str(port),
-        "SMTP_TLS": "false",
-        "EMAILS_FROM": SENDER,
-    }
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ import requests
 from sqlalchemy.engine import URL
 
 from tests.utils.errors import error_detail
+from tests.utils.mail import smtp_server, smtp_settings
 from tests.utils.processes import deployed_service
 
 pytestmark = pytest.mark.e2e
@@ -41,6 +42,10 @@ class Api:
     def signup(self, email: str) -> Any:
         body = {"email": email, "password": PASSWORD}
         return requests.post(f"{self.url}/users/signup", json=body, timeout=TIMEOUT)
+
+    def recover(self, email: str) -> Any:
+        body = {"email": email}
+        return requests.post(f"{self.url}/password-recovery", json=body, timeout=TIMEOUT)
 
 
 def serve(stack: ExitStack, workdir: Path, database_url: URL, **settings: str) -> Api:
@@ -108,6 +113,25 @@ def test_signup_is_limited_per_email_and_per_address(services: Any) -> None:
     retry_after(over, within=60)
     # The refused attempt counted for the address: it was the account that refused it.
     assert others == [201, 429]
+
+
+def test_password_recovery_is_limited_per_email_and_per_address(services: Any) -> None:
+    with smtp_server() as mailbox:
+        api = services(
+            "service",
+            **smtp_settings(mailbox.port),
+            RATE_LIMIT_RECOVERY_ACCOUNT="2/minute",
+            RATE_LIMIT_RECOVERY_ADDRESS="4/minute",
+        )
+
+        same_email = [api.recover("Cook@example.com").status_code for _ in range(2)]
+        over = api.recover("cook@Example.com")
+        others = [api.recover(f"cook{n}@example.com").status_code for n in range(2)]
+
+    assert same_email == [202, 202]
+    assert "password recovery attempts for this account" in error_detail(over)
+    retry_after(over, within=60)
+    assert others == [202, 429]
 
 
 @pytest.mark.engines("sqlite")

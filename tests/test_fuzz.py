@@ -33,8 +33,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session
 
-from app.api.deps import get_db, session_dependency
-from app.api.v1 import password
+from app.api.deps import get_database, get_db, session_dependency
 from app.core import security
 from app.core.config import settings
 from app.db.session import Database, make_engine
@@ -114,7 +113,7 @@ def fuzz_engine(database_url: URL, monkeypatch: pytest.MonkeyPatch) -> Iterator[
     monkeypatch.setattr(security, "_dummy_hash", lambda: CHEAP_HASH.hash("dummy"))
     database = Database(engine)
     app.dependency_overrides[get_db] = session_dependency(database)
-    app.dependency_overrides[password.get_database] = lambda: database
+    app.dependency_overrides[get_database] = lambda: database
     try:
         yield engine
     finally:
@@ -178,8 +177,23 @@ def _fuzz(
             raise
 
 
-def _run_coverage(admin: User, counts: Counter[str], failures: list[str]) -> None:
-    signed_in = auth_headers(admin)
+def _sign_in(engine: Engine, admin: User, headers: dict[str, str] | None = None) -> dict[str, str]:
+    """`headers` (new ones without) signing in as `admin` in a new session: the fuzzer
+    may have ended the one before (POST /logout)."""
+    with Session(engine, expire_on_commit=False) as session:
+        fresh = auth_headers(session.get_one(User, admin.id))
+    if headers is None:
+        return fresh
+    headers.update(fresh)
+    return headers
+
+
+def _ends_sessions(operation: Any) -> bool:
+    return bool(operation.path.endswith("/logout"))
+
+
+def _run_coverage(engine: Engine, admin: User, counts: Counter[str], failures: list[str]) -> None:
+    signed_in = _sign_in(engine, admin)
     spare_admin = _leaves_the_admin_alone(admin)
     modes = [GenerationMode.POSITIVE, GenerationMode.NEGATIVE]
     for operation in OPERATIONS:
@@ -197,19 +211,23 @@ def _run_coverage(admin: User, counts: Counter[str], failures: list[str]) -> Non
             except (AssertionError, FailureGroup) as failure:
                 failures.append(f"{case.method} {case.formatted_path}: {failure}")
             counts[f"coverage {operation.method.upper()} {operation.path}"] += 1
+            if _ends_sessions(operation):
+                _sign_in(engine, admin, signed_in)
 
 
-def _run_operations(admin: User, counts: Counter[str]) -> None:
-    signed_in = auth_headers(admin)
+def _run_operations(engine: Engine, admin: User, counts: Counter[str]) -> None:
+    signed_in = _sign_in(engine, admin)
     spare_admin = _leaves_the_admin_alone(admin)
     for operation in OPERATIONS:
         for headers, examples in ((signed_in, SIGNED_IN_EXAMPLES), (None, ANONYMOUS_EXAMPLES)):
             for mode, count in examples.items():
                 _fuzz(operation, mode, count, headers, spare_admin, counts)
+                if _ends_sessions(operation):
+                    _sign_in(engine, admin, signed_in)
 
 
 def _run_stateful(engine: Engine, admin: User, counts: Counter[str], failures: list[str]) -> None:
-    signed_in = auth_headers(admin)
+    signed_in = _sign_in(engine, admin)
     spare_admin = _leaves_the_admin_alone(admin)
 
     class SignedIn(SCHEMA.as_state_machine()):  # type: ignore[misc]
@@ -231,6 +249,8 @@ def _run_stateful(engine: Engine, admin: User, counts: Counter[str], failures: l
 
         def after_call(self, response: Any, case: Case[Any]) -> None:
             counts["stateful"] += 1
+            if _ends_sessions(case.operation):
+                _sign_in(engine, admin, signed_in)
 
         def validate_response(
             self, response: Any, case: Case[Any], additional_checks: Any = None, **kwargs: Any
@@ -264,8 +284,8 @@ def test_fuzz_every_operation(fuzz_engine: Engine) -> None:
     counts: Counter[str] = Counter()
     failures: list[str] = []
 
-    _run_coverage(admin, counts, failures)
-    _run_operations(admin, counts)
+    _run_coverage(fuzz_engine, admin, counts, failures)
+    _run_operations(fuzz_engine, admin, counts)
     _run_stateful(fuzz_engine, admin, counts, failures)
 
     print(f"\nschemathesis: {sum(counts.values())} requests", dict(sorted(counts.items())))

@@ -1,26 +1,24 @@
 """Who waits for whom: requests served by the real get_db, on a database of the test's
 own that each request commits to for real."""
 
-import importlib
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import pytest
 from alembic import command
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import URL
 
-from app.api.deps import get_db, session_dependency
-from app.core.security import verify_password
+from app.api.deps import get_database, get_db, session_dependency
+from app.core import security
 from app.db.session import Database, make_engine
 from app.main import app
 from tests.utils.auth import TEST_PASSWORD, auth_headers
 from tests.utils.factories import make_user, recipe_body
 from tests.utils.migrations import alembic_config
 
-# app.crud.user is also the name of its CRUD object, which app.crud exports.
-CRUD_USER_MODULE = importlib.import_module("app.crud.user")
 # Far longer than a create takes; a request that waited this long was blocked.
 PATIENCE = 10.0
 
@@ -41,6 +39,7 @@ def database(database_url: URL) -> Iterator[Database]:
 def served(database: Database) -> Iterator[TestClient]:
     """The app, each request with a session of its own on `database`."""
     app.dependency_overrides[get_db] = session_dependency(database)
+    app.dependency_overrides[get_database] = lambda: database
     try:
         with TestClient(app) as client:
             yield client
@@ -48,33 +47,54 @@ def served(database: Database) -> Iterator[TestClient]:
         app.dependency_overrides.clear()
 
 
-def test_a_write_does_not_wait_for_a_login_checking_its_password(
-    database: Database, served: TestClient, monkeypatch: pytest.MonkeyPatch
+EMAIL = "cook@example.com"
+CHECKS_PASSWORD: dict[str, Callable[[TestClient, dict[str, str]], Any]] = {
+    "login": lambda client, _headers: client.post(
+        "/api/v1/login/access-token", data={"username": EMAIL, "password": TEST_PASSWORD}
+    ),
+    "password change": lambda client, headers: client.patch(
+        "/api/v1/users/me/password",
+        json={"current_password": TEST_PASSWORD, "new_password": "a new password"},
+        headers=headers,
+    ),
+    "email change": lambda client, headers: client.patch(
+        "/api/v1/users/me",
+        json={"email": "moved@example.com", "current_password": TEST_PASSWORD},
+        headers=headers,
+    ),
+}
+
+
+@pytest.mark.parametrize("request_kind", CHECKS_PASSWORD)
+def test_a_write_does_not_wait_for_a_password_check(
+    database: Database, served: TestClient, monkeypatch: pytest.MonkeyPatch, request_kind: str
 ) -> None:
-    """A login only reads: while it checks a password (a third of a second of Argon2),
-    it holds no writer's turn and no write lock, so writes go on."""
+    """While a request checks a password (a third of a second of Argon2), it holds no
+    database connection and no writer's turn, so writes go on."""
     with database.writing() as db:
-        cook = make_user(db, email="cook@example.com", password=TEST_PASSWORD)
+        cook = make_user(db, email=EMAIL, password=TEST_PASSWORD)
+        headers = auth_headers(cook)
+        writer_headers = auth_headers(make_user(db))
     checking, written = threading.Event(), threading.Event()
     released_by_the_write: list[bool] = []
+    connections_while_checking: list[int] = []
+    verify = security.verify_and_update_password
 
-    def check_held_until_written(password: str, hashed: str | None) -> bool:
+    def check_held_until_written(password: str, hashed: str | None) -> tuple[bool, str | None]:
+        connections_while_checking.append(database.engine.pool.checkedout())  # type: ignore[attr-defined]
         checking.set()
         released_by_the_write.append(written.wait(PATIENCE))
-        return verify_password(password, hashed)
+        return verify(password, hashed)
 
-    monkeypatch.setattr(CRUD_USER_MODULE, "verify_password", check_held_until_written)
+    monkeypatch.setattr(security, "verify_and_update_password", check_held_until_written)
     with ThreadPoolExecutor(1) as pool:
-        login = pool.submit(
-            served.post,
-            "/api/v1/login/access-token",
-            data={"username": "cook@example.com", "password": TEST_PASSWORD},
-        )
-        assert checking.wait(PATIENCE), "the login never reached its password check"
-        created = served.post("/api/v1/recipes", json=recipe_body(), headers=auth_headers(cook))
+        checked = pool.submit(CHECKS_PASSWORD[request_kind], served, headers)
+        assert checking.wait(PATIENCE), "the request never reached its password check"
+        created = served.post("/api/v1/recipes", json=recipe_body(), headers=writer_headers)
         written.set()
-        signed_in = login.result(PATIENCE)
+        answered = checked.result(PATIENCE)
 
     assert created.status_code == 201, created.text
-    assert signed_in.status_code == 200, signed_in.text
-    assert released_by_the_write == [True], "the write waited for the login's check"
+    assert answered.status_code in (200, 204), answered.text
+    assert released_by_the_write == [True], "the write waited for the password check"
+    assert connections_while_checking == [0], "a connection was held while hashing"

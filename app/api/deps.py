@@ -1,8 +1,9 @@
 """Dependencies shared by the routes."""
 
 from collections.abc import AsyncIterator, Callable
-from typing import Annotated
+from typing import Annotated, NamedTuple, TypeVar
 
+from anyio import to_thread
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.orm import Session
@@ -13,6 +14,8 @@ from app.core.security import read_access_token
 from app.db import session as db_session
 from app.exceptions import Forbidden, NotAuthenticated
 from app.models import User
+
+T = TypeVar("T")
 
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
@@ -64,25 +67,70 @@ get_db = session_dependency(db_session.database)
 SessionDep = Annotated[Session, Depends(get_db)]
 
 
+def get_database() -> db_session.Database:
+    """The database, for a route that opens short sessions of its own instead of one
+    for the whole request: one that hashes a password (app/core/hashing.py) holds no
+    connection and no writer's turn while it does."""
+    return db_session.database
+
+
+DatabaseDep = Annotated[db_session.Database, Depends(get_database)]
+
+
+async def in_session(
+    database: db_session.Database, work: Callable[[Session], T], *, may_write: bool
+) -> T:
+    """`work(session)` in a worker thread, on a session of its own, closed right after."""
+    async with database.session(may_write=may_write) as session:
+        return await to_thread.run_sync(work, session)
+
+
 # What the /docs "Authorize" button uses. auto_error=False: a missing token is refused
 # by get_current_user, so every 401 has the same shape and comes from one handler.
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/login/access-token", auto_error=False)
 
 
-def get_current_user(db: SessionDep, token: Annotated[str | None, Depends(oauth2_scheme)]) -> User:
-    """The signed-in user, or 401: no token, an invalid or expired one, one for a user
-    who no longer exists, or one issued before the user's password or rights changed."""
+class SignedIn(NamedTuple):
+    user: User
+    # The refresh token the access token was issued with (its `sid`).
+    session_id: int
+
+
+def signed_in(db: Session, token: str | None) -> SignedIn:
+    """Who `token` signs in, or 401: no token, an invalid or expired one, one for a user
+    who no longer exists, one issued before the user's password, email or rights
+    changed, or one of a session that has ended. One query."""
     if token is None:
         raise NotAuthenticated("not signed in: send an access token")
     claims = read_access_token(token)
     if claims is not None:
-        user = crud.user.get(db, claims.user_id)
+        user = crud.refresh_token.user_of_live_session(
+            db, user_id=claims.user_id, session_id=claims.session_id
+        )
         if user is not None and user.token_generation == claims.generation:
-            return user
+            return SignedIn(user, claims.session_id)
     raise NotAuthenticated("the access token is invalid or expired; sign in again")
 
 
+AccessToken = Annotated[str | None, Depends(oauth2_scheme)]
+
+
+def get_current_user(db: SessionDep, token: AccessToken) -> User:
+    """The signed-in user (see signed_in), read in the request's session."""
+    return signed_in(db, token).user
+
+
 CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+async def get_signed_in_briefly(database: DatabaseDep, token: AccessToken) -> SignedIn:
+    """`signed_in`, read in a short session of its own, for the routes that open their
+    own sessions (see get_database). The user is as of that read: write through
+    crud.user.get_unchanged."""
+    return await in_session(database, lambda db: signed_in(db, token), may_write=False)
+
+
+SignedInBriefly = Annotated[SignedIn, Depends(get_signed_in_briefly)]
 
 
 async def get_current_superuser(user: CurrentUser) -> User:

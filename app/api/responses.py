@@ -62,3 +62,18 @@ RECOVERY_OFF: Responses = {
 }
 # A reset token that cannot be used, like a wrong current password (403).
 RESET_REFUSED: Responses = {403: _error("The reset token is invalid, expired or already used")}
+
+# Routes that check or hash a password (app/core/hashing.py) can also be too busy.
+HASHING: Responses = {
+    503: _error(
+        "The database is unavailable, or too many password checks are waiting "
+        "(HASH_QUEUE_LIMIT); retry after the Retry-After delay"
+    )
+}
+# Sign-in and sign-up: rate-limited, and they hash a password.
+LIMITED_HASHING: Responses = RATE_LIMITED | {
+    503: _error(
+        "The database or the store of the rate limits is unavailable, or too many password "
+        "checks are waiting (HASH_QUEUE_LIMIT); retry after the Retry-After delay"
+    )
+}

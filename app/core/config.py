@@ -1,6 +1,7 @@
 """Settings, read once from the environment and an optional `.env` file."""
 
 import logging
+import os
 import secrets
 from pathlib import Path
 from typing import Annotated, Literal, Self
@@ -32,6 +33,21 @@ PASSWORD_MAX_LENGTH = 128
 DEFAULT_PASSWORD = "changethis"
 
 
+# What one Argon2id hash takes (app/core/security.py); hashing may use an eighth of RAM.
+HASH_MEMORY_BYTES = 64 * 1024 * 1024
+HASH_MEMORY_SHARE = 8
+
+
+def default_hash_concurrency() -> int:
+    """One hash per core, as long as an eighth of the memory holds them all."""
+    cores = os.cpu_count() or 1
+    try:
+        memory = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError):
+        return max(1, min(cores, 64))
+    return max(1, min(cores, memory // HASH_MEMORY_SHARE // HASH_MEMORY_BYTES, 64))
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_file=PROJECT_DIR / ".env", env_file_encoding="utf-8", extra="ignore"
@@ -52,7 +68,18 @@ class Settings(BaseSettings):
     # only ENVIRONMENT=local accepts: tokens would stop working at every restart and
     # differ between processes.
     SECRET_KEY: str = Field(default_factory=lambda: secrets.token_urlsafe(32))
-    ACCESS_TOKEN_EXPIRE_MINUTES: Annotated[int, Field(ge=1, le=60 * 24 * 30)] = 60 * 24
+    # Access tokens are short-lived; a refresh token (POST /login/refresh) gets a new one.
+    # A session (one sign-in and its refreshes) ends REFRESH_TOKEN_EXPIRE_DAYS after the
+    # sign-in, however often it is refreshed.
+    ACCESS_TOKEN_EXPIRE_MINUTES: Annotated[int, Field(ge=1, le=60 * 24 * 30)] = 15
+    REFRESH_TOKEN_EXPIRE_DAYS: Annotated[int, Field(ge=1, le=365)] = 30
+
+    # Password hashes (Argon2id, 64 MiB each) computed at once; further ones wait, up to
+    # HASH_QUEUE_LIMIT of them, and any beyond that are answered 503 at once.
+    HASH_CONCURRENCY: Annotated[int, Field(ge=1, le=64)] = Field(
+        default_factory=default_hash_concurrency
+    )
+    HASH_QUEUE_LIMIT: Annotated[int, Field(ge=0, le=10_000)] = 32
 
     DEFAULT_PAGE_SIZE: PositiveInt = 20
     MAX_PAGE_SIZE: Annotated[int, Field(ge=1, le=1000)] = 100

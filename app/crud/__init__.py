@@ -1,4 +1,5 @@
 from app.crud.recipe import recipe
+from app.crud.refresh_token import refresh_token
 from app.crud.user import user
 
-__all__ = ["recipe", "user"]
+__all__ = ["recipe", "refresh_token", "user"]

@@ -1,18 +1,20 @@
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from app.core.security import hash_password, verify_password
+from app.core.security import hash_password
 from app.crud.base import EQUAL, CRUDBase
-from app.exceptions import Conflict, Forbidden
+from app.exceptions import Conflict, NotAuthenticated
 from app.models.user import User
 from app.schemas.user import UserCreate, UserSignup, UserUpdate, UserUpdateMe
 
 
 class CRUDUser(CRUDBase[User, UserCreate, UserUpdate]):
-    # Set from a `password` input, hashed, by create, update and set_password only.
+    # Set from a `password` input, hashed, by create, update and set_password only, or
+    # from a hash made outside any session (app/core/hashing.py) by create,
+    # replace_password and rehash.
     protected = frozenset({"hashed_password"})
     sortable = ("id", "email", "created_at")
     default_sort = "id"
@@ -21,11 +23,20 @@ class CRUDUser(CRUDBase[User, UserCreate, UserUpdate]):
     def get_by_email(self, db: Session, *, email: str) -> User | None:
         return db.scalar(select(User).where(User.email == email.lower()))
 
-    def create(self, db: Session, *, obj_in: UserCreate | UserSignup | Mapping[str, Any]) -> User:
-        """`password` may be left out or None: the user then has no usable password."""
+    def create(
+        self,
+        db: Session,
+        *,
+        obj_in: UserCreate | UserSignup | Mapping[str, Any],
+        hashed_password: str | None = None,
+    ) -> User:
+        """`password` may be left out or None: the user then has no usable password.
+        A request hashes it beforehand instead, and passes the `hashed_password`."""
         fields = self._dump(obj_in, partial=False)
-        # Hashed before the first query, so the slow hash holds no database lock.
-        hashed = self._hash(fields.pop("password", None))
+        password = fields.pop("password", None)
+        if password is not None and hashed_password is not None:
+            raise ValueError("give a password or its hash, not both")
+        hashed = self._hash(password) or hashed_password
         self._check_email_free(db, fields.get("email"))
         user = self.model(**self._writable_only(fields))
         user.hashed_password = hashed
@@ -56,21 +67,33 @@ class CRUDUser(CRUDBase[User, UserCreate, UserUpdate]):
         self._commit(db)
         return db_obj
 
-    def change_password(
-        self, db: Session, *, db_obj: User, current_password: str, new_password: str
-    ) -> User:
-        """Set a new password if `current_password` is the one stored; Forbidden if not."""
-        if not verify_password(current_password, db_obj.hashed_password):
-            raise Forbidden("the current password is wrong")
-        return self.set_password(db, db_obj=db_obj, password=new_password)
+    def get_unchanged(self, db: Session, user: User) -> User:
+        """`user` as stored now, if their tokens have not ended since `user` was read
+        (in an earlier session, before a password was checked); 401 if they have: the
+        password changed, the user was demoted or deleted."""
+        stored = self.get(db, user.id)
+        if stored is None or stored.token_generation != user.token_generation:
+            raise NotAuthenticated("the account changed meanwhile; sign in again")
+        return stored
 
-    def authenticate(self, db: Session, *, email: str, password: str) -> User | None:
-        """The user with this email and password; None for a wrong password, an unknown
-        email or a user without a password alike, each after one full hash check."""
-        user = self.get_by_email(db, email=email)
-        if not verify_password(password, user.hashed_password if user else None):
-            return None
-        return user
+    def replace_password(self, db: Session, *, user: User, hashed_password: str) -> User:
+        """Store a new password's hash for `user`, read before it was made (see
+        get_unchanged). Every token of theirs ends."""
+        stored = self.get_unchanged(db, user)
+        stored.hashed_password = hashed_password
+        self._commit(db, changing=stored)
+        return stored
+
+    def rehash(self, db: Session, *, user: User, hashed_password: str) -> None:
+        """Replace `user`'s hash with the same password's, made with the current Argon2
+        parameters, unless it changed since `user` was read. The password is the same,
+        so the user's tokens stay valid and the row's version stays (this is no edit)."""
+        db.execute(
+            update(User)
+            .where(User.id == user.id, User.hashed_password == user.hashed_password)
+            .values(hashed_password=hashed_password)
+        )
+        self._commit(db)
 
     def _keep_a_superuser(self, db: Session, leaving: User, how: str) -> None:
         """Conflict if `leaving` is the only superuser: nothing could make another.
@@ -96,13 +119,6 @@ class CRUDUser(CRUDBase[User, UserCreate, UserUpdate]):
         # A clear message for the common case; the unique index still decides races.
         if email is not None and self.get_by_email(db, email=email) is not None:
             raise Conflict(f"a user with email {email.lower()} already exists")
-
-    def set_password_hash(self, db: Session, *, db_obj: User, hashed_password: str) -> User:
-        """Store a password hashed before the session began, so the slow hash held no
-        connection and no write lock (the password reset)."""
-        db_obj.hashed_password = hashed_password
-        self._commit(db, changing=db_obj)
-        return db_obj
 
 
 user = CRUDUser(User)

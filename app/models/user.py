@@ -45,18 +45,20 @@ class User(Base):
 
     __mapper_args__ = {"version_id_col": version}
 
-    @validates("email")
-    def _lower_case_email(self, _key: str, email: str) -> str:
-        # Stored lower-cased, so uniqueness means the same on every engine
-        # (PostgreSQL compares case-sensitively, MySQL does not).
-        return email.lower()
-
-    @validates("hashed_password", "is_superuser")
+    @validates("email", "hashed_password", "is_superuser")
     def _end_sessions(self, key: str, value: str | bool | None) -> str | bool | None:
-        # A new password, or the loss of superuser rights, ends every session opened
-        # before it: tokens issued until now name the old generation. A user not yet
-        # saved has no tokens.
-        saved = inspect(self).has_identity
-        if saved and (key == "hashed_password" or (self.is_superuser and not value)):
+        if key == "email" and isinstance(value, str):
+            # Stored lower-cased, so uniqueness means the same on every engine
+            # (PostgreSQL compares case-sensitively, MySQL does not).
+            value = value.lower()
+        # A new email or password, or the loss of superuser rights, ends every session
+        # opened before it: tokens issued until now name the old generation. (The email
+        # is where a password reset is sent: whoever changes it owns the account.) A
+        # user not yet saved has no tokens.
+        if inspect(self).has_identity and (
+            key == "hashed_password"
+            or (key == "email" and value != self.email)
+            or (key == "is_superuser" and self.is_superuser and not value)
+        ):
             self.token_generation += 1
         return value

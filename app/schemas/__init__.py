@@ -3,6 +3,7 @@ from app.schemas.password import PasswordRecovery, PasswordReset
 from app.schemas.recipe import RecipeCreate, RecipePublic, RecipeSearchResults, RecipeUpdate
 from app.schemas.user import (
     PasswordChange,
+    RefreshRequest,
     Token,
     UserCreate,
     UserPublic,
@@ -22,6 +23,7 @@ __all__ = [
     "RecipePublic",
     "RecipeSearchResults",
     "RecipeUpdate",
+    "RefreshRequest",
     "Token",
     "UserCreate",
     "UserPublic",

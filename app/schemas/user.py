@@ -53,6 +53,14 @@ Password = Annotated[
     str, StringConstraints(min_length=PASSWORD_MIN_LENGTH, max_length=PASSWORD_MAX_LENGTH)
 ]
 
+# Only compared with the stored hash: any length up to the bound, so a too-long one
+# is just wrong.
+CurrentPassword = Annotated[
+    str,
+    StringConstraints(max_length=PASSWORD_MAX_LENGTH),
+    Field(description="Your current password, as proof that you are you"),
+]
+
 _EXAMPLE: JsonDict = {"email": "ada@example.com", "first_name": "Ada", "surname": "Lovelace"}
 EXAMPLE_PASSWORD = "analytical engine"
 
@@ -84,14 +92,27 @@ class UserCreate(InputSchema):
     is_superuser: bool = False
 
 
-class UserUpdateMe(UpdateSchema):
-    """Changes to one's own account."""
-
-    model_config = ConfigDict(json_schema_extra={"examples": [{"surname": "King"}]})
-
+class _UserChanges(UpdateSchema):
     email: Email = OMITTED
     first_name: Name | None = None
     surname: Name | None = None
+
+
+class UserUpdateMe(_UserChanges):
+    """Changes to one's own account. A new email needs the current password too (403
+    without it, or with a wrong one, as for a new password)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"surname": "King"},
+                {"email": "ada@example.org", "current_password": EXAMPLE_PASSWORD},
+            ],
+            "dependentRequired": {"email": ["current_password"]},
+        }
+    )
+
+    current_password: CurrentPassword = OMITTED
 
 
 class PasswordChange(InputSchema):
@@ -105,12 +126,11 @@ class PasswordChange(InputSchema):
         }
     )
 
-    # Only compared with the stored hash: any length, so a too-long one is just wrong.
-    current_password: Annotated[str, StringConstraints(max_length=PASSWORD_MAX_LENGTH)]
+    current_password: CurrentPassword
     new_password: Password
 
 
-class UserUpdate(UserUpdateMe):
+class UserUpdate(_UserChanges):
     """Changes to any account, by a superuser: a new password, superuser or not."""
 
     model_config = ConfigDict(
@@ -144,11 +164,33 @@ class UserPublic(PublicSchema):
 
 
 class Token(BaseModel):
-    """An access token: send it as `Authorization: Bearer <access_token>`."""
+    """An access token, valid for `expires_in` seconds: send it as `Authorization:
+    Bearer <access_token>`. Then exchange the refresh token for new ones at
+    /login/refresh; each refresh token is good for one exchange."""
 
     model_config = ConfigDict(
-        json_schema_extra={"examples": [{"access_token": "eyJhbGciOi...", "token_type": "bearer"}]}
+        json_schema_extra={
+            "examples": [
+                {
+                    "access_token": "eyJhbGciOi...",
+                    "token_type": "bearer",
+                    "expires_in": 900,
+                    "refresh_token": "kR3v...",
+                }
+            ]
+        }
     )
 
     access_token: str
     token_type: Literal["bearer"] = "bearer"
+    expires_in: int
+    refresh_token: str
+
+
+class RefreshRequest(InputSchema):
+    """A refresh token, to exchange for new tokens (or to end its session with)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"refresh_token": "kR3v..."}]})
+
+    # secrets.token_urlsafe(32) is 43 characters; anything much longer is not one.
+    refresh_token: Annotated[str, StringConstraints(min_length=1, max_length=128)]

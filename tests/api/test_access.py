@@ -44,6 +44,9 @@ ACCESS: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/login/access-token"): ANYONE,
     ("POST", "/api/v1/password-recovery"): ANYONE,
     ("POST", "/api/v1/reset-password"): ANYONE,
+    # Proof enough is the refresh token in the body.
+    ("POST", "/api/v1/login/refresh"): ANYONE,
+    ("POST", "/api/v1/logout"): SIGNED_IN,
     ("GET", "/api/v1/users/me"): SIGNED_IN,
     ("PATCH", "/api/v1/users/me"): SIGNED_IN,
     ("PATCH", "/api/v1/users/me/password"): SIGNED_IN,
@@ -56,6 +59,7 @@ ACCESS: dict[tuple[str, str], str] = {
 # The only writes anyone may make without signing in.
 PUBLIC_WRITES = {
     ("POST", "/api/v1/login/access-token"),
+    ("POST", "/api/v1/login/refresh"),
     ("POST", "/api/v1/users/signup"),
     ("POST", "/api/v1/password-recovery"),
     ("POST", "/api/v1/reset-password"),
@@ -142,7 +146,7 @@ def test_every_api_route_is_classified() -> None:
     assert set(ROUTES) == set(ACCESS), "decide who may call each new route in ACCESS"
 
 
-def test_only_login_signup_and_password_recovery_are_public_writes() -> None:
+def test_only_sign_in_sign_up_and_password_recovery_are_public_writes() -> None:
     public_writes = {key for key in WRITES if ACCESS.get(key) == ANYONE}
 
     assert public_writes == PUBLIC_WRITES
@@ -201,12 +205,12 @@ def test_changing_what_is_someone_elses_is_403(
     _assert_refused(user_client, db, key, recipe, victim, 403)
 
 
-# The login takes a form, not a token: tests/api/test_login.py.
-@pytest.mark.parametrize(
-    "key",
-    sorted(set(ACCESS) - {("POST", "/api/v1/login/access-token")} - PASSWORD_RECOVERY),
-    ids=_ids,
-)
+# The login takes a form, and the refresh a refresh token, not an access token:
+# tests/api/test_login.py and tests/api/test_sessions.py.
+SIGN_INS = {("POST", "/api/v1/login/access-token"), ("POST", "/api/v1/login/refresh")}
+
+
+@pytest.mark.parametrize("key", sorted(set(ACCESS) - SIGN_INS - PASSWORD_RECOVERY), ids=_ids)
 def test_a_superuser_may_call_every_route(
     client: TestClient, db: Session, recipe: Recipe, victim: User, key: tuple[str, str]
 ) -> None:

@@ -14,10 +14,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from app import crud
 from app.core.config import settings
 from app.core.security import ALGORITHM, create_access_token, hash_password
 from app.models import User
-from tests.utils.auth import TEST_PASSWORD
+from tests.utils.auth import TEST_PASSWORD, access_token
 from tests.utils.errors import error_detail
 from tests.utils.factories import make_superuser, make_user
 
@@ -62,12 +63,17 @@ def test_login_gives_a_bearer_token_for_the_user(client: TestClient, db: Session
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["token_type"] == "bearer"
-    assert set(body) == {"access_token", "token_type"}
+    assert set(body) == {"access_token", "token_type", "expires_in", "refresh_token"}
+    assert body["expires_in"] == settings.ACCESS_TOKEN_EXPIRE_MINUTES * 60
     claims = jwt.decode(body["access_token"], settings.SECRET_KEY, algorithms=[ALGORITHM])
     assert claims["sub"] == str(user.id)
     assert claims["gen"] == user.token_generation
+    signed_in = crud.refresh_token.user_of_live_session(
+        db, user_id=user.id, session_id=claims["sid"]
+    )
+    assert signed_in is user
     lifetime = claims["exp"] - time.time()
-    assert 0 < lifetime <= settings.ACCESS_TOKEN_EXPIRE_MINUTES * 60
+    assert body["expires_in"] - 5 < lifetime <= body["expires_in"]
     assert _me(client, body["access_token"]).json()["id"] == user.id
 
 
@@ -143,14 +149,14 @@ def test_the_docs_authorize_button_reaches_the_login(client: TestClient, db: Ses
     assert response.json()["token_type"] == "bearer"
 
 
-def _bad_tokens(user: User) -> dict[str, str]:
+def _bad_tokens(user: User, sid: int) -> dict[str, str]:
     """Every kind of token that must be refused, each made for an existing user and
-    flawed in the one way its name says."""
+    their live session `sid`, and flawed in the one way its name says."""
     sub, gen = str(user.id), user.token_generation
 
     def claims(**changes: Any) -> dict[str, Any]:
         """A valid token's claims, with `changes`; a change to None leaves a claim out."""
-        good = {"sub": sub, "gen": gen, "exp": _later()} | changes
+        good = {"sub": sub, "gen": gen, "sid": sid, "exp": _later()} | changes
         return {name: value for name, value in good.items() if value is not None}
 
     header = _b64({"alg": "HS256", "typ": "JWT"})
@@ -185,18 +191,31 @@ def _bad_tokens(user: User) -> dict[str, str]:
         "gen negative": _signed(claims(gen=-1)),
         "gen out of range": _signed(claims(gen=2**31)),
         "gen another generation": _signed(claims(gen=gen + 1)),
+        "without sid": _signed(claims(sid=None)),
+        "sid a string": _signed(claims(sid=str(sid))),
+        "sid a float": _signed(claims(sid=float(sid))),
+        "sid a boolean": _signed(claims(sid=True)),
+        "sid negative": _signed(claims(sid=-1)),
+        "sid out of range": _signed(claims(sid=2**31)),
+        "sid no such session": _signed(claims(sid=2147483647)),
     }
 
 
-BAD_TOKEN_KINDS = list(_bad_tokens(User(id=1, token_generation=0)))
+BAD_TOKEN_KINDS = list(_bad_tokens(User(id=1, token_generation=0), sid=1))
+
+
+def _session_id(token: str) -> int:
+    sid: int = jwt.decode(token, settings.SECRET_KEY, algorithms=[ALGORITHM])["sid"]
+    return sid
 
 
 @pytest.mark.parametrize("kind", BAD_TOKEN_KINDS)
 def test_bad_tokens_are_401(client: TestClient, db: Session, kind: str) -> None:
     user = make_user(db)
-    assert _me(client, create_access_token(user.id, user.token_generation)).status_code == 200
+    good = access_token(user)
+    assert _me(client, good).status_code == 200
 
-    response = _me(client, _bad_tokens(user)[kind])
+    response = _me(client, _bad_tokens(user, _session_id(good))[kind])
 
     assert response.status_code == 401, response.text
     assert response.headers["www-authenticate"] == "Bearer"
@@ -218,7 +237,7 @@ def test_missing_token_is_401(client: TestClient, authorization: str | None) -> 
 
 def test_a_token_for_a_deleted_user_is_401_and_stays_so(client: TestClient, db: Session) -> None:
     user = make_user(db)
-    token = create_access_token(user.id, user.token_generation)
+    token = access_token(user)
     db.delete(user)
     db.commit()
 
@@ -233,19 +252,31 @@ def test_a_token_for_a_deleted_user_is_401_and_stays_so(client: TestClient, db: 
 
 def test_a_token_is_good_for_its_generation_only(client: TestClient, db: Session) -> None:
     user = make_user(db)
-    earlier = create_access_token(user.id, user.token_generation)
+    earlier = access_token(user)
+    sid = _session_id(earlier)
     user.token_generation += 1
     db.commit()
 
     assert _me(client, earlier).status_code == 401
-    assert _me(client, create_access_token(user.id, user.token_generation)).status_code == 200
+    later = create_access_token(user.id, user.token_generation, sid)
+    assert _me(client, later).status_code == 200
+
+
+def test_a_token_is_good_for_its_own_users_session_only(client: TestClient, db: Session) -> None:
+    user, other = make_user(db), make_user(db)
+    theirs = _session_id(access_token(other))
+
+    forged_sid = create_access_token(user.id, user.token_generation, theirs)
+
+    assert _me(client, forged_sid).status_code == 401
 
 
 def test_the_bad_tokens_differ_from_a_good_one_only_in_their_flaw(
     client: TestClient, db: Session
 ) -> None:
     user = make_user(db)
-    good = _signed({"sub": str(user.id), "gen": user.token_generation, "exp": _later()})
+    sid = _session_id(access_token(user))
+    good = _signed({"sub": str(user.id), "gen": user.token_generation, "sid": sid, "exp": _later()})
 
     assert _me(client, good).status_code == 200
 
@@ -253,8 +284,8 @@ def test_the_bad_tokens_differ_from_a_good_one_only_in_their_flaw(
 def test_a_token_expires(client: TestClient, db: Session) -> None:
     user = make_user(db)
 
-    fresh = create_access_token(user.id, user.token_generation, expires_delta=timedelta(minutes=1))
-    stale = create_access_token(user.id, user.token_generation, expires_delta=timedelta(seconds=-1))
+    fresh = access_token(user, expires_delta=timedelta(minutes=1))
+    stale = access_token(user, expires_delta=timedelta(seconds=-1))
 
     assert _me(client, fresh).status_code == 200
     assert _me(client, stale).status_code == 401

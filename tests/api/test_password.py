@@ -12,13 +12,13 @@ from app import crud
 from app.api.v1.password import TOKEN_REFUSED
 from app.core.config import settings
 from app.core.security import (
-    create_access_token,
     create_reset_token,
     read_access_token,
     read_reset_token,
+    verify_password,
 )
 from app.models import User
-from tests.utils.auth import TEST_PASSWORD, auth_headers, hashed
+from tests.utils.auth import TEST_PASSWORD, access_token, auth_headers, hashed
 from tests.utils.errors import error_detail, invalid_fields
 from tests.utils.factories import make_user
 
@@ -39,6 +39,12 @@ def _reset(client: TestClient, token: str, new_password: str = NEW_PASSWORD) -> 
     return client.post(RESET, json={"token": token, "new_password": new_password})
 
 
+def _password_is(db: Session, user: User, password: str) -> bool:
+    """Whether `user`'s stored password, as committed, is `password`."""
+    db.refresh(user)
+    return verify_password(password, user.hashed_password)
+
+
 def _token(user: User, **kwargs: Any) -> str:
     return create_reset_token(user.id, user.token_generation, **kwargs)
 
@@ -51,8 +57,8 @@ def test_a_reset_token_sets_the_password_once(client: TestClient, db: Session) -
 
     assert _reset(client, token).status_code == 204
 
-    assert crud.user.authenticate(db, email=user.email, password=NEW_PASSWORD) == user
-    assert crud.user.authenticate(db, email=user.email, password=TEST_PASSWORD) is None
+    assert _password_is(db, user, NEW_PASSWORD)
+    assert not _password_is(db, user, TEST_PASSWORD)
     assert client.get("/api/v1/users/me", headers=before).status_code == 401
     again = _reset(client, token, "yet another password")
     assert again.status_code == 403
@@ -63,14 +69,14 @@ def test_a_reset_token_sets_the_password_once(client: TestClient, db: Session) -
 def test_unusable_tokens_are_refused_with_403(client: TestClient, db: Session) -> None:
     user = make_user(db)
     older = _token(user)
-    crud.user.set_password_hash(db, db_obj=user, hashed_password=hashed(TEST_PASSWORD))
+    crud.user.replace_password(db, user=user, hashed_password=hashed(TEST_PASSWORD))
     gone = make_user(db)
     gone_token = _token(gone)
     crud.user.remove(db, id=gone.id)
     refused = {
         "issued before the password changed": older,
         "expired": _token(user, expires_delta=timedelta(seconds=-1)),
-        "an access token": create_access_token(user.id, user.token_generation),
+        "an access token": access_token(user),
         "of a deleted user": gone_token,
         "not a JWT": "not a token",
     }
@@ -78,7 +84,7 @@ def test_unusable_tokens_are_refused_with_403(client: TestClient, db: Session) -
         answer = _reset(client, token)
         assert answer.status_code == 403, what
         assert error_detail(answer) == TOKEN_REFUSED, what
-    assert crud.user.authenticate(db, email=user.email, password=TEST_PASSWORD) == user
+    assert _password_is(db, user, TEST_PASSWORD)
 
 
 @pytest.mark.usefixtures("smtp_configured")
@@ -97,7 +103,7 @@ def test_the_new_password_follows_the_signup_rules(client: TestClient, db: Sessi
 
 def test_a_reset_token_is_no_access_token_and_the_reverse(normal_user: User) -> None:
     reset = _token(normal_user)
-    access = create_access_token(normal_user.id, normal_user.token_generation)
+    access = access_token(normal_user)
 
     assert read_access_token(reset) is None
     assert read_reset_token(access) is None

@@ -266,10 +266,12 @@ def test_patch_me_refuses_fields_that_are_not_ones_own_to_set(
     assert db.scalar(select(User.hashed_password).where(User.id == normal_user.id)) is None
 
 
-def test_patch_me_to_a_taken_email_is_409(user_client: TestClient, db: Session) -> None:
+def test_patch_me_to_a_taken_email_is_409(client: TestClient, db: Session) -> None:
     make_user(db, email="someone@example.com")
+    sign_in(client, make_user(db, password=TEST_PASSWORD))
 
-    response = user_client.patch(f"{API}/me", json={"email": "someone@example.com"})
+    body = {"email": "someone@example.com", "current_password": TEST_PASSWORD}
+    response = client.patch(f"{API}/me", json=body)
 
     assert response.status_code == 409
 
@@ -283,13 +285,12 @@ def test_normal_users_cannot_read_other_accounts(user_client: TestClient, db: Se
 
 def test_a_deleted_users_token_stops_working(client: TestClient, db: Session) -> None:
     admin, user = make_superuser(db), make_user(db)
-    sign_in(client, user)
-    assert client.get(f"{API}/me").status_code == 200
+    users_token = auth_headers(user)
+    assert client.get(f"{API}/me", headers=users_token).status_code == 200
 
     sign_in(client, admin)
     assert client.delete(f"{API}/{user.id}").status_code == 204
-    sign_in(client, user)
-    response = client.get(f"{API}/me")
+    response = client.get(f"{API}/me", headers=users_token)
 
     assert response.status_code == 401
     assert response.headers["www-authenticate"] == "Bearer"

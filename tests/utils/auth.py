@@ -5,11 +5,14 @@ signed-in user get a token made directly; users who need a real password share t
 hash of TEST_PASSWORD, made once per run. Only the login tests hash for real.
 """
 
+from datetime import timedelta
 from functools import cache
 
 import requests
 from fastapi.testclient import TestClient
+from sqlalchemy.orm import object_session
 
+from app import crud
 from app.core.security import create_access_token, hash_password
 from app.models import User
 
@@ -22,8 +25,17 @@ def hashed(password: str) -> str:
     return hash_password(password)
 
 
+def access_token(user: User, expires_delta: timedelta | None = None) -> str:
+    """An access token of a new session of `user`, opened in the session `user` was
+    read in (as a sign-in would, without checking a password)."""
+    db = object_session(user)
+    assert db is not None, "the user must belong to an open session"
+    session, _refresh_token = crud.refresh_token.open(db, user=user)
+    return create_access_token(user.id, user.token_generation, session.id, expires_delta)
+
+
 def auth_headers(user: User) -> dict[str, str]:
-    return {"Authorization": f"Bearer {create_access_token(user.id, user.token_generation)}"}
+    return {"Authorization": f"Bearer {access_token(user)}"}
 
 
 def sign_in(client: TestClient, user: User) -> TestClient:

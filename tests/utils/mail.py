@@ -11,6 +11,8 @@ from typing import Any
 from aiosmtpd.controller import Controller
 
 HOST = "127.0.0.1"
+# The service's sender in the tests.
+SENDER = "recipes@example.com"
 
 
 class Mailbox:
@@ -66,3 +68,13 @@ def smtp_server(delay: float = 0) -> Iterator[Mailbox]:
         yield mailbox
     finally:
         controller.stop()
+
+
+def smtp_settings(port: int) -> dict[str, str]:
+    """The service's settings for the test's SMTP server on `port` (plain SMTP)."""
+    return {
+        "SMTP_HOST": HOST,
+        "SMTP_PORT": str(port),
+        "SMTP_TLS": "false",
+        "EMAILS_FROM": SENDER,
+    }

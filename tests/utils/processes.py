@@ -64,20 +64,24 @@ def running_service(workdir: Path, **settings: str) -> Iterator[str]:
         yield url
 
 
-@contextmanager
-def deployed_service(
-    workdir: Path, database_url: URL, admin_password: str, **settings: str
-) -> Iterator[str]:
-    """run.sh serving `database_url` as a deployment is configured: ENVIRONMENT other than
-    local, its own token key, and the seeded superuser's password; `settings` besides, or
-    instead (a test that forges tokens gives the SECRET_KEY)."""
-    deployment = {
+def deployment(database_url: URL, admin_password: str) -> dict[str, str]:
+    """The settings of a deployment on `database_url`: ENVIRONMENT other than local, its
+    own token key, and the seeded superuser's password."""
+    return {
         "DATABASE_URL": as_setting(database_url),
         "ENVIRONMENT": "production",
         "SECRET_KEY": secrets.token_hex(32),
         "FIRST_SUPERUSER_PASSWORD": admin_password,
     }
-    with running_service(workdir, **deployment | settings) as url:
+
+
+@contextmanager
+def deployed_service(
+    workdir: Path, database_url: URL, admin_password: str, **settings: str
+) -> Iterator[str]:
+    """run.sh serving `database_url` as a deployment is configured (`deployment`), with
+    `settings` besides or instead (a test that forges tokens gives the SECRET_KEY)."""
+    with running_service(workdir, **deployment(database_url, admin_password) | settings) as url:
         yield url
 
 

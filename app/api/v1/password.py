@@ -9,10 +9,10 @@ from anyio import to_thread
 from fastapi import BackgroundTasks, Depends, Response, status
 
 from app import crud
-from app.api.deps import SessionDep
+from app.api.deps import DatabaseDep, SessionDep
 from app.api.ratelimit import PASSWORD_RECOVERY
 from app.api.responses import (
-    DATABASE,
+    HASHING,
     INVALID_INPUT,
     JSON_BODY,
     RATE_LIMITED,
@@ -20,9 +20,9 @@ from app.api.responses import (
     RESET_REFUSED,
 )
 from app.api.routing import APIRouter
-from app.core import email
+from app.core import email, hashing
 from app.core.config import settings
-from app.core.security import TokenClaims, create_reset_token, hash_password, read_reset_token
+from app.core.security import ResetClaims, create_reset_token, read_reset_token
 from app.db import session as db_session
 from app.exceptions import Forbidden, NotConfigured
 from app.schemas import PasswordRecovery, PasswordReset
@@ -31,12 +31,6 @@ logger = logging.getLogger(__name__)
 
 # One answer for every token that cannot be used, so none says which check it failed.
 TOKEN_REFUSED = "the reset token is invalid, expired or already used; ask for a new one"
-
-
-def get_database() -> db_session.Database:
-    """Where recovery looks addresses up, after its answer: no request session lives
-    that long."""
-    return db_session.database
 
 
 async def require_smtp() -> None:
@@ -62,7 +56,7 @@ router = APIRouter(
 async def recover_password(
     body: PasswordRecovery,
     background: BackgroundTasks,
-    database: Annotated[db_session.Database, Depends(get_database)],
+    database: DatabaseDep,
 ) -> Response:
     """Mail a password reset token to this address, if an account has it. The answer is
     202 either way and comes at once: the lookup and the mail happen after it, so
@@ -96,13 +90,8 @@ async def mail_reset_token(database: db_session.Database, address: str) -> None:
         logger.error("password reset mail to user %s not sent: %s", user.id, exc)
 
 
-async def hash_new_password(password: str) -> str:
-    """The one place a reset hashes a password: in a worker thread, not the loop."""
-    return await to_thread.run_sync(hash_password, password)
-
-
 class CheckedReset(NamedTuple):
-    claims: TokenClaims
+    claims: ResetClaims
     hashed_password: str
 
 
@@ -113,11 +102,11 @@ async def check_reset(body: PasswordReset) -> CheckedReset:
     claims = read_reset_token(body.token)
     if claims is None:
         raise Forbidden(TOKEN_REFUSED)
-    return CheckedReset(claims, await hash_new_password(body.new_password))
+    return CheckedReset(claims, await hashing.hash(body.new_password))
 
 
 @router.post(
-    "/reset-password", status_code=status.HTTP_204_NO_CONTENT, responses=DATABASE | RESET_REFUSED
+    "/reset-password", status_code=status.HTTP_204_NO_CONTENT, responses=HASHING | RESET_REFUSED
 )
 def reset_password(reset: Annotated[CheckedReset, Depends(check_reset)], db: SessionDep) -> None:
     """Set a new password with the token password recovery mailed; it works once, within
@@ -127,4 +116,4 @@ def reset_password(reset: Annotated[CheckedReset, Depends(check_reset)], db: Ses
     # unchanged: a used token names an older one.
     if user is None or user.token_generation != reset.claims.generation:
         raise Forbidden(TOKEN_REFUSED)
-    crud.user.set_password_hash(db, db_obj=user, hashed_password=reset.hashed_password)
+    crud.user.replace_password(db, user=user, hashed_password=reset.hashed_password)

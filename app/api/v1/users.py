@@ -1,9 +1,17 @@
 from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request, Response, status
+from sqlalchemy.orm import Session
 
 from app import crud
-from app.api.deps import CurrentSuperuser, CurrentUser, SessionDep
+from app.api.deps import (
+    CurrentSuperuser,
+    CurrentUser,
+    DatabaseDep,
+    SessionDep,
+    SignedInBriefly,
+    in_session,
+)
 from app.api.openapi import links
 from app.api.preconditions import (
     IfMatch,
@@ -17,17 +25,20 @@ from app.api.ratelimit import SIGNUP
 from app.api.responses import (
     CONFLICT,
     DATABASE,
+    HASHING,
     INVALID_INPUT,
     JSON_BODY,
+    LIMITED_HASHING,
     NOT_FOUND,
     NOT_MODIFIED,
     PERMISSION,
     PRECONDITION,
-    RATE_LIMITED,
     SIGNED_IN,
 )
 from app.api.routing import APIRouter
 from app.api.v1.paging import ListParams, list_params
+from app.core import hashing
+from app.exceptions import Forbidden
 from app.models import User
 from app.schemas import (
     Page,
@@ -45,6 +56,7 @@ from app.schemas.recipe import RecipeFilters
 router = APIRouter(prefix="/users", tags=["users"], responses=DATABASE | INVALID_INPUT)
 
 UserId = Annotated[Id, Path(description="The user's id")]
+WRONG_PASSWORD = {403: PERMISSION[403] | {"description": "Current password missing or wrong"}}
 
 
 def _created(user: User, request: Request, response: Response) -> UserPublic:
@@ -86,12 +98,21 @@ def create_user(
 @router.post(
     "/signup",
     status_code=status.HTTP_201_CREATED,
-    responses=JSON_BODY | CONFLICT | RATE_LIMITED,
+    responses=JSON_BODY | CONFLICT | LIMITED_HASHING,
     dependencies=[SIGNUP],
 )
-def signup(db: SessionDep, user_in: UserSignup, request: Request, response: Response) -> UserPublic:
+async def signup(
+    database: DatabaseDep, user_in: UserSignup, request: Request, response: Response
+) -> UserPublic:
     """Open an account (no sign-in needed); then get a token from /login/access-token."""
-    return _created(crud.user.create(db, obj_in=user_in), request, response)
+    hashed = await hashing.hash(user_in.password)
+    fields = user_in.model_dump(exclude={"password"})
+    user = await in_session(
+        database,
+        lambda db: crud.user.create(db, obj_in=fields, hashed_password=hashed),
+        may_write=True,
+    )
+    return _created(user, request, response)
 
 
 # Before /{user_id}, which would otherwise take "me" for an id.
@@ -105,34 +126,55 @@ def read_me(
     return UserPublic.model_validate(current_user)
 
 
-@router.patch("/me", responses=SIGNED_IN | JSON_BODY | CONFLICT | PRECONDITION)
-def update_me(
-    db: SessionDep,
-    current_user: CurrentUser,
+async def _check_password(password: str | None, user: User) -> None:
+    if password is None:
+        raise Forbidden("current_password is required to change the email")
+    if not await hashing.verify(password, user.hashed_password):
+        raise Forbidden("the current password is wrong")
+
+
+@router.patch(
+    "/me",
+    responses=SIGNED_IN | JSON_BODY | CONFLICT | PRECONDITION | WRONG_PASSWORD | HASHING,
+)
+async def update_me(
+    database: DatabaseDep,
+    me: SignedInBriefly,
     user_in: UserUpdateMe,
     response: Response,
     if_match: IfMatch = None,
 ) -> UserPublic:
-    """Change some fields of your own account; fields left out stay as they are."""
-    user = update_if_match(
-        db, crud.user, current_user, user_in, if_match=if_match, response=response
-    )
-    return UserPublic.model_validate(user)
+    """Change some fields of your own account; fields left out stay as they are. A new
+    email needs `current_password` (403 if it is missing or wrong), and ends every token
+    issued before, this one included: sign in again."""
+    changes = user_in.model_dump(exclude_unset=True, exclude={"current_password"})
+    if "email" in changes:
+        await _check_password(user_in.current_password, me.user)
+
+    def update(db: Session) -> UserPublic:
+        user = crud.user.get_unchanged(db, me.user)
+        user = update_if_match(db, crud.user, user, changes, if_match=if_match, response=response)
+        return UserPublic.model_validate(user)
+
+    return await in_session(database, update, may_write=True)
 
 
 @router.patch(
     "/me/password",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=SIGNED_IN | JSON_BODY | {403: PERMISSION[403] | {"description": "Wrong password"}},
+    responses=SIGNED_IN | JSON_BODY | WRONG_PASSWORD | HASHING,
 )
-def change_my_password(db: SessionDep, current_user: CurrentUser, body: PasswordChange) -> None:
+async def change_my_password(
+    database: DatabaseDep, me: SignedInBriefly, body: PasswordChange
+) -> None:
     """Change your password; the current one is needed too (403 if it is wrong).
     Every token issued before, this one included, stops working: sign in again."""
-    crud.user.change_password(
-        db,
-        db_obj=current_user,
-        current_password=body.current_password,
-        new_password=body.new_password,
+    await _check_password(body.current_password, me.user)
+    hashed = await hashing.hash(body.new_password)
+    await in_session(
+        database,
+        lambda db: crud.user.replace_password(db, user=me.user, hashed_password=hashed),
+        may_write=True,
     )
 
 
