@@ -1,7 +1,6 @@
 """A password reset hashes before its session opens: served by the real get_db, on a
 database of the test's own that each request commits to for real."""
 
-import importlib
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -9,6 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.pool import QueuePool
 
+from app.core import security
 from app.core.config import settings
 from app.core.security import create_reset_token, hash_password
 from app.db.session import Database
@@ -18,8 +18,6 @@ from tests.utils.factories import make_user, recipe_body
 
 # Fixtures this module's tests take by name.
 __all__ = ["database", "served"]
-
-PASSWORD_ROUTES = importlib.import_module("app.api.v1.password")
 
 
 def test_a_write_does_not_wait_for_a_reset_hashing_its_password(
@@ -31,7 +29,7 @@ def test_a_write_does_not_wait_for_a_reset_hashing_its_password(
     monkeypatch.setattr(settings, "EMAILS_FROM", "recipes@example.com")
     with database.writing() as db:
         cook = make_user(db, email="cook@example.com")
-        writer = make_user(db, email="writer@example.com")
+        writer_headers = auth_headers(make_user(db, email="writer@example.com"))
     connections = database.engine.pool
     assert isinstance(connections, QueuePool)
     hashing, written = threading.Event(), threading.Event()
@@ -44,7 +42,7 @@ def test_a_write_does_not_wait_for_a_reset_hashing_its_password(
         released_by_the_write.append(written.wait(PATIENCE))
         return hash_password(password)
 
-    monkeypatch.setattr(PASSWORD_ROUTES, "hash_password", hash_held_until_written)
+    monkeypatch.setattr(security, "hash_password", hash_held_until_written)
     body = {
         "token": create_reset_token(cook.id, cook.token_generation),
         "new_password": "a password from the mail",
@@ -52,7 +50,7 @@ def test_a_write_does_not_wait_for_a_reset_hashing_its_password(
     with ThreadPoolExecutor(1) as pool:
         reset = pool.submit(served.post, "/api/v1/reset-password", json=body)
         assert hashing.wait(PATIENCE), "the reset never reached its hash"
-        created = served.post("/api/v1/recipes", json=recipe_body(), headers=auth_headers(writer))
+        created = served.post("/api/v1/recipes", json=recipe_body(), headers=writer_headers)
         written.set()
         done = reset.result(PATIENCE)
 

@@ -4,25 +4,15 @@ two, and know whether their requests may write."""
 import functools
 import inspect
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import fastapi
 from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 from starlette.routing import BaseRoute
 
-EndpointT = TypeVar("EndpointT", bound=Callable[..., Any])
-
 # Methods that never change anything (RFC 9110, 9.2.1).
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-_READS_ONLY = "reads_only"
-
-
-def reads_only(endpoint: EndpointT) -> EndpointT:
-    """Mark an endpoint that never writes, though its method is not safe (a login's POST):
-    its session then waits for no writer's turn (app/db/session.py)."""
-    setattr(endpoint, _READS_ONLY, True)
-    return endpoint
 
 
 class Route(APIRoute):
@@ -44,11 +34,11 @@ class Route(APIRoute):
 
 def may_write(route: BaseRoute) -> bool:
     """Whether a request to `route` may write, so its session must be one that can
-    (`get_db`): any method but the safe ones, unless the endpoint `reads_only`. Read off
-    any route, so a router made with FastAPI's own class still gets the right session."""
+    (`get_db`): any method but the safe ones. Routes that hash a password open short
+    sessions of their own instead (app/api/deps.py). Read off any route, so a router
+    made with FastAPI's own class still gets the right session."""
     methods: set[str] | None = getattr(route, "methods", None)
-    safe = methods is not None and methods <= SAFE_METHODS
-    return not (safe or getattr(getattr(route, "endpoint", None), _READS_ONLY, False))
+    return methods is None or not methods <= SAFE_METHODS
 
 
 def in_worker_thread(endpoint: Callable[..., Any]) -> Callable[..., Any]:
