@@ -15,21 +15,16 @@ import pytest
 import requests
 from sqlalchemy.engine import URL
 
+from tests import test_e2e_accounts as accounts
+from tests.test_e2e_accounts import ADMIN_PASSWORD, PASSWORD, TIMEOUT
 from tests.utils.errors import error_detail
 from tests.utils.mail import smtp_server, smtp_settings
 from tests.utils.processes import deployed_service
 
 pytestmark = pytest.mark.e2e
 
-ADMIN_PASSWORD = "e2e admin password"
-PASSWORD = "an account password"
-TIMEOUT = 30
 
-
-class Api:
-    def __init__(self, base_url: str) -> None:
-        self.url = base_url + "/api/v1"
-
+class Api(accounts.Api):
     def login(self, email: str, password: str, forwarded_for: str | None = None) -> Any:
         headers = {} if forwarded_for is None else {"X-Forwarded-For": forwarded_for}
         return requests.post(
@@ -38,14 +33,6 @@ class Api:
             headers=headers,
             timeout=TIMEOUT,
         )
-
-    def signup(self, email: str) -> Any:
-        body = {"email": email, "password": PASSWORD}
-        return requests.post(f"{self.url}/users/signup", json=body, timeout=TIMEOUT)
-
-    def recover(self, email: str) -> Any:
-        body = {"email": email}
-        return requests.post(f"{self.url}/password-recovery", json=body, timeout=TIMEOUT)
 
 
 def serve(stack: ExitStack, workdir: Path, database_url: URL, **settings: str) -> Api:
@@ -71,7 +58,7 @@ def retry_after(response: Any, *, within: int) -> int:
 
 def test_wrong_passwords_then_the_right_one_get_429_after_the_limit(services: Any) -> None:
     api = services("service")  # the defaults: 5 a minute per account, 20 per address
-    assert api.signup("victim@example.com").status_code == 201
+    api.signup("victim@example.com")
 
     wrong = [api.login("victim@example.com", f"guess {n}") for n in range(30)]
     right = api.login("victim@example.com", PASSWORD)
@@ -89,7 +76,7 @@ def test_wrong_passwords_then_the_right_one_get_429_after_the_limit(services: An
 @pytest.mark.engines("sqlite")
 def test_the_right_password_works_again_once_the_window_has_passed(services: Any) -> None:
     api = services("service", RATE_LIMIT_LOGIN_ACCOUNT="2 per 3 seconds")
-    assert api.signup("cook@example.com").status_code == 201
+    api.signup("cook@example.com")
     assert [api.login("cook@example.com", "guess").status_code for _ in range(2)] == [401] * 2
 
     refused = api.login("cook@example.com", PASSWORD)
@@ -98,40 +85,38 @@ def test_the_right_password_works_again_once_the_window_has_passed(services: Any
     assert api.login("cook@example.com", PASSWORD).status_code == 200
 
 
+# The operations limited by the email they are given: their settings' middle word, path,
+# the rest of the body, what two requests for one email get, and what a new email gets.
+BY_EMAIL = {
+    "sign-up": ("SIGNUP", "/users/signup", {"password": PASSWORD}, [201, 409], 201),
+    "password recovery": ("RECOVERY", "/password-recovery", {}, [202, 202], 202),
+}
+
+
 @pytest.mark.engines("sqlite")
-def test_signup_is_limited_per_email_and_per_address(services: Any) -> None:
-    api = services(
-        "service", RATE_LIMIT_SIGNUP_ACCOUNT="2/minute", RATE_LIMIT_SIGNUP_ADDRESS="4/minute"
-    )
-
-    same_email = [api.signup("Cook@example.com").status_code for _ in range(2)]
-    over = api.signup("cook@Example.com")
-    others = [api.signup(f"cook{n}@example.com").status_code for n in range(2)]
-
-    assert same_email == [201, 409]
-    assert "sign-up attempts for this account" in error_detail(over)
-    retry_after(over, within=60)
-    # The refused attempt counted for the address: it was the account that refused it.
-    assert others == [201, 429]
-
-
-def test_password_recovery_is_limited_per_email_and_per_address(services: Any) -> None:
+@pytest.mark.parametrize("operation", BY_EMAIL)
+def test_limited_per_email_and_per_address(services: Any, operation: str) -> None:
+    setting, path, body, first_two, accepted = BY_EMAIL[operation]
     with smtp_server() as mailbox:
         api = services(
             "service",
             **smtp_settings(mailbox.port),
-            RATE_LIMIT_RECOVERY_ACCOUNT="2/minute",
-            RATE_LIMIT_RECOVERY_ADDRESS="4/minute",
+            **{f"RATE_LIMIT_{setting}_ACCOUNT": "2/minute"},
+            **{f"RATE_LIMIT_{setting}_ADDRESS": "4/minute"},
         )
 
-        same_email = [api.recover("Cook@example.com").status_code for _ in range(2)]
-        over = api.recover("cook@Example.com")
-        others = [api.recover(f"cook{n}@example.com").status_code for n in range(2)]
+        def send(email: str) -> Any:
+            return requests.post(api.url + path, json={"email": email} | body, timeout=TIMEOUT)
 
-    assert same_email == [202, 202]
-    assert "password recovery attempts for this account" in error_detail(over)
+        same_email = [send("Cook@example.com").status_code for _ in range(2)]
+        over = send("cook@Example.com")
+        others = [send(f"cook{n}@example.com").status_code for n in range(2)]
+
+    assert same_email == first_two
+    assert f"{operation} attempts for this account" in error_detail(over)
     retry_after(over, within=60)
-    assert others == [202, 429]
+    # The refused attempt counted for the address: it was the account that refused it.
+    assert others == [accepted, 429]
 
 
 @pytest.mark.engines("sqlite")
@@ -172,7 +157,7 @@ def test_limits_are_shared_through_redis(services: Any, redis_url: str, redis_pr
         "RATE_LIMIT_LOGIN_ACCOUNT": "4/minute",
     }
     one, two = services("one", **shared), services("two", **shared)
-    assert one.signup("cook@example.com").status_code == 201
+    one.signup("cook@example.com")
 
     attempts = [api.login("cook@example.com", "guess") for api in (one, two, one, two)]
 
@@ -185,7 +170,7 @@ def test_limits_are_shared_through_redis(services: Any, redis_url: str, redis_pr
 def test_without_redis_each_process_counts_its_own(services: Any) -> None:
     one = services("one", RATE_LIMIT_LOGIN_ACCOUNT="2/minute")
     two = services("two", RATE_LIMIT_LOGIN_ACCOUNT="2/minute")
-    assert one.signup("cook@example.com").status_code == 201
+    one.signup("cook@example.com")
 
     statuses = [one.login("cook@example.com", "guess").status_code for _ in range(3)]
 

@@ -14,6 +14,7 @@ import pytest
 import requests
 from sqlalchemy.engine import URL
 
+from tests.test_e2e_accounts import Api
 from tests.utils.processes import deployment, service_process
 
 pytestmark = pytest.mark.e2e
@@ -35,11 +36,11 @@ HEADROOM_MIB = 128
 WRITE_SECONDS = 1.0
 
 
-class Service:
+class Service(Api):
     """The running service: its /api/v1, and its process."""
 
     def __init__(self, base_url: str, pid: int) -> None:
-        self.url = base_url + "/api/v1"
+        super().__init__(base_url)
         self.pid = pid
 
     def login(self, email: str, password: str = PASSWORD) -> requests.Response:
@@ -59,18 +60,8 @@ class Service:
         body = {"refresh_token": refresh_token}
         return requests.post(f"{self.url}/login/refresh", json=body, timeout=TIMEOUT)
 
-    def call(self, method: str, path: str, token: str | None = None, **kwargs: Any) -> Any:
-        headers = {} if token is None else {"Authorization": f"Bearer {token}"}
-        return requests.request(method, self.url + path, headers=headers, timeout=TIMEOUT, **kwargs)
-
-    def signup(self, email: str) -> int:
-        response = self.call("POST", "/users/signup", json={"email": email, "password": PASSWORD})
-        assert response.status_code == 201, response.text
-        user_id: int = response.json()["id"]
-        return user_id
-
-    def me(self, token: str) -> int:
-        status: int = self.call("GET", "/users/me", token).status_code
+    def me_status(self, token: str) -> int:
+        status: int = self.me(token).status_code
         return status
 
     def memory_kib(self, field: str) -> int:
@@ -99,7 +90,7 @@ def service(tmp_path: Path, database_url: URL) -> Iterator[Service]:
 def _ended(service: Service, tokens: dict[str, Any]) -> bool:
     """Whether neither the access token nor the refresh token of `tokens` works."""
     return (
-        service.me(tokens["access_token"]) == 401
+        service.me_status(tokens["access_token"]) == 401
         and service.refresh(tokens["refresh_token"]).status_code == 401
     )
 
@@ -117,8 +108,8 @@ def test_a_stolen_refresh_token_used_after_its_owner_ends_the_session(service: S
     assert replayed.status_code == 401
     assert replayed.headers["www-authenticate"] == "Bearer"
     assert _ended(service, owners.json())
-    assert service.me(stolen["access_token"]) == 401
-    assert service.me(other_device["access_token"]) == 200
+    assert service.me_status(stolen["access_token"]) == 401
+    assert service.me_status(other_device["access_token"]) == 200
 
     # The thief refreshes first: the owner's next refresh ends the thief's session.
     stolen = service.tokens("cook@example.com")
@@ -137,8 +128,8 @@ def test_logout_ends_the_session(service: Service) -> None:
 
     assert response.status_code == 204, response.text
     assert _ended(service, rotated)
-    assert service.me(session["access_token"]) == 401
-    assert service.me(other_device["access_token"]) == 200
+    assert service.me_status(session["access_token"]) == 401
+    assert service.me_status(other_device["access_token"]) == 200
 
 
 def test_every_token_ends_with_the_password_email_rights_or_account(service: Service) -> None:
@@ -193,7 +184,7 @@ def test_a_token_alone_cannot_take_over_the_account(service: Service) -> None:
     assert without.status_code == 403, without.text
     assert guessed.status_code == 403, guessed.text
     assert service.login("thief@example.com").status_code == 401
-    assert service.me(service.tokens("cook@example.com")["access_token"]) == 200
+    assert service.me_status(service.tokens("cook@example.com")["access_token"]) == 200
 
 
 def test_a_login_storm_leaves_writes_fast_and_memory_bounded(service: Service) -> None:
