@@ -67,10 +67,11 @@ get_db = session_dependency(db_session.database)
 SessionDep = Annotated[Session, Depends(get_db)]
 
 
-def get_database() -> db_session.Database:
+async def get_database() -> db_session.Database:
     """The database, for a route that opens short sessions of its own instead of one
     for the whole request: one that hashes a password (app/core/hashing.py) holds no
-    connection and no writer's turn while it does."""
+    connection and no writer's turn while it does. `async`, as it does no I/O: FastAPI
+    would run a plain function in a worker thread, a hop for nothing."""
     return db_session.database
 
 
