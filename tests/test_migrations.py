@@ -259,6 +259,19 @@ def _sqlite_search(connection: Connection, word: str) -> list[int]:
     return list(found.scalars())
 
 
+_REAL_RECIPE_COLUMNS = (
+    "description",
+    "image_url",
+    "servings",
+    "yield_text",
+    "prep_minutes",
+    "cook_minutes",
+    "total_minutes",
+    "foods_text",
+    "tags_text",
+)
+
+
 def test_rows_from_before_0005_keep_their_ids_and_no_id_comes_back(
     connection: Connection,
 ) -> None:
@@ -288,6 +301,11 @@ def test_rows_from_before_0005_keep_their_ids_and_no_id_comes_back(
 
     after = _rows(connection)
     assert [row.pop("token_generation") for row in after["users"]] == [0, 0]
+    # Revision 0007's columns: empty on the rows from before it.
+    for row in after["recipes"]:
+        assert {name: row.pop(name) for name in _REAL_RECIPE_COLUMNS} == dict.fromkeys(
+            _REAL_RECIPE_COLUMNS
+        )
     assert after == before
     connection.execute(delete(Recipe).where(Recipe.id == newest))
     connection.execute(delete(User).where(User.id == second))  # and, by cascade, its recipe

@@ -5,9 +5,9 @@ app.db.base_class and the models directly.
 """
 
 from app.db.base_class import Base
-from app.models import Recipe, RefreshToken, User
+from app.models import Ingredient, Recipe, RefreshToken, Step, Tag, User
 
-__all__ = ["Base", "Recipe", "RefreshToken", "User", "include_name"]
+__all__ = ["Base", "Ingredient", "Recipe", "RefreshToken", "Step", "Tag", "User", "include_name"]
 
 # Full-text search objects (migration 0004) are per-engine DDL the models cannot
 # describe: an FTS5 table and its shadow tables, GIN and FULLTEXT indexes.
