@@ -55,8 +55,10 @@ def problem(
 
 
 def field_error(loc: Sequence[str | int], msg: str, type_: str) -> dict[str, Any]:
-    # loc[0] says where ("body", "query", "path", "header"); the rest names the field.
-    field = ".".join(str(part) for part in loc[1:]) or str(loc[0])
+    # loc[0] says where ("body", "query", "path", "header"); the rest names the field,
+    # an item of a list by its index: ingredients[3].food.
+    field = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in loc[1:])
+    field = field.removeprefix(".") or str(loc[0])
     return {"loc": list(loc), "field": field, "msg": msg, "type": type_}
 
 

@@ -14,7 +14,7 @@ from app import exception_handlers
 from app.api import health, openapi
 from app.api.deps import require_json
 from app.api.routing import APIRouter
-from app.api.v1 import home, login, password, recipes, users
+from app.api.v1 import home, login, password, recipes, tags, users
 from app.core.config import settings
 from app.core.logs import configure_logging
 from app.db.session import engine
@@ -50,6 +50,7 @@ async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
 
 api_v1 = APIRouter(prefix=API_V1, dependencies=[Depends(require_json)])
 api_v1.include_router(recipes.router)
+api_v1.include_router(tags.router)
 api_v1.include_router(users.router)
 api_v1.include_router(password.router)
 
@@ -66,7 +67,7 @@ openapi.install(app)
 # The last added runs first: security headers, then ids and the access log, around
 # everything.
 app.add_middleware(BodySizeLimit, max_bytes=settings.MAX_REQUEST_BODY_BYTES)
-app.add_middleware(SingleQueryValues)
+app.add_middleware(SingleQueryValues, repeatable=lambda: openapi.repeatable_query_parameters(app))
 app.add_middleware(MethodNotAllowed, methods=lambda: openapi.path_methods(app))
 app.add_middleware(HeadAsGet)
 app.add_middleware(RequestContext)

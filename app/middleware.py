@@ -240,12 +240,15 @@ class MethodNotAllowed:
 
 
 class SingleQueryValues:
-    """422 for a query parameter given more than once. No parameter of the API takes a
-    list; FastAPI would validate only the last value and ignore the others, so
-    `keyword=<too long>&keyword=bread` would pass for `bread`."""
+    """422 for a query parameter given more than once, unless it takes a list (`tag=`).
+    FastAPI would validate only the last value and ignore the others, so
+    `keyword=<too long>&keyword=bread` would pass for `bread`. (`repeatable()` is
+    called once, on the first request, when every route is in place.)"""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, repeatable: Callable[[], frozenset[str]]) -> None:
         self.app = app
+        self.repeatable = repeatable
+        self._repeatable: frozenset[str] | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or b"&" not in scope["query_string"]:
@@ -253,13 +256,15 @@ class SingleQueryValues:
             return
         query = scope["query_string"].decode("latin-1")
         counts = Counter(name for name, _ in parse_qsl(query, keep_blank_values=True))
-        repeated = [(name, n) for name, n in counts.items() if n > 1]
+        if self._repeatable is None:
+            self._repeatable = self.repeatable()
+        repeated = [(n, k) for n, k in counts.items() if k > 1 and n not in self._repeatable]
         if not repeated:
             await self.app(scope, receive, send)
             return
         errors = [
-            field_error(["query", name], f"must be given once, not {n} times", "repeated")
-            for name, n in repeated
+            field_error(["query", name], f"must be given once, not {k} times", "repeated")
+            for name, k in repeated
         ]
         await invalid_fields(scope, errors)(scope, receive, send)
 

@@ -20,7 +20,7 @@ from app.api import ratelimit
 from app.api.deps import get_database, get_db
 from app.db.session import make_engine
 from app.main import app
-from app.models import Recipe, User
+from app.models import Recipe, Tag, User
 from tests.utils.auth import sign_in
 from tests.utils.databases import (
     ENGINES,
@@ -153,6 +153,7 @@ def _committed_session(engine: Engine) -> Iterator[Session]:
     finally:
         session.rollback()
         session.execute(delete(Recipe))
+        session.execute(delete(Tag))
         session.execute(delete(User))
         session.commit()
         session.close()

@@ -14,6 +14,7 @@ Afterwards no row may point at a missing one.
 
 from collections import Counter
 from collections.abc import Callable, Iterator
+from fractions import Fraction
 from typing import Any
 
 import hypothesis
@@ -39,6 +40,7 @@ from app.core.config import settings
 from app.db.session import Database, make_engine
 from app.main import app
 from app.models import User
+from app.schemas.quantity import MAX_DENOMINATOR, MAX_QUANTITY, format_quantity
 from app.schemas.user import Email
 from tests.utils.auth import auth_headers
 from tests.utils.factories import make_superuser
@@ -78,6 +80,12 @@ PUBLIC_EMAILS = st.builds(
     st.sampled_from(["com", "org", "net", "io", "dev", "info"]),
 ).filter(_accepted_email)
 schemathesis.openapi.format("email", PUBLIC_EMAILS)
+# A quantity's bounds (more than 0, at most MAX_QUANTITY, a denominator of at most
+# MAX_DENOMINATOR) are told in words: the `quantity` format stands for them.
+QUANTITIES = st.fractions(
+    min_value=Fraction(1, MAX_DENOMINATOR), max_value=MAX_QUANTITY, max_denominator=MAX_DENOMINATOR
+).map(format_quantity)
+schemathesis.openapi.format("quantity", QUANTITIES)
 SCHEMA = schemathesis.openapi.from_asgi("/openapi.json", app, config=CONFIG)
 OPERATIONS = [result.ok() for result in SCHEMA.get_all_operations()]  # type: ignore[union-attr]
 

@@ -122,3 +122,26 @@ def path_methods(app: FastAPI) -> PathMethods:
         templated=[(compile_path(path)[0], _with_head(by_path[path])) for path in templates],
         prefixes=prefixes,
     )
+
+
+def repeatable_query_parameters(app: FastAPI) -> frozenset[str]:
+    """The query parameters that take a list (`tag=a&tag=b`). A name is a list
+    everywhere or nowhere, so the name alone tells whether it may repeat."""
+    lists: set[str] = set()
+    scalars: set[str] = set()
+    for item in app.openapi()["paths"].values():
+        for operation in item.values():
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] == "query":
+                    is_list = _takes_a_list(parameter["schema"])
+                    (lists if is_list else scalars).add(parameter["name"])
+    both = lists & scalars
+    if both:
+        raise TypeError(f"query parameter(s) {sorted(both)} are a list in one place only")
+    return frozenset(lists)
+
+
+def _takes_a_list(schema: dict[str, Any]) -> bool:
+    return schema.get("type") == "array" or any(
+        _takes_a_list(option) for option in schema.get("anyOf", [])
+    )

@@ -1,5 +1,12 @@
 """Create, read, update and delete for one table, written once for every table.
 
+Beyond its own columns, a table's CRUD object writes and reads its collections,
+declared by relationship name: `children` (rows it owns, one-to-many with
+cascade="all, delete-orphan", sent as lists of their fields and replaced whole) and
+`links` (rows it shares through a link table, relationship(secondary=...), sent as
+lists of keys that a function turns into rows). `get` loads all of them and lists load
+those in `listed`, one statement per relationship whatever the number of rows.
+
 Who commits: the data layer. Every write method here ends in a commit, so a write
 that returns has been committed, and one whose commit fails raises (after rolling
 back) instead of returning. Routes never commit.
@@ -11,8 +18,19 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, Select, and_, func, inspect, literal, or_, select, tuple_
-from sqlalchemy.orm import DeclarativeBase, Session
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    Select,
+    and_,
+    func,
+    inspect,
+    literal,
+    or_,
+    select,
+    tuple_,
+)
+from sqlalchemy.orm import DeclarativeBase, Session, selectinload, undefer
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.orm.interfaces import ORMOption
 
@@ -29,6 +47,13 @@ Compare = Callable[[Any, Any], ColumnElement[bool]]
 EQUAL: Compare = operator.eq
 AFTER: Compare = operator.gt
 BEFORE: Compare = operator.lt
+AT_MOST: Compare = operator.le
+# Or a filter is a function of its value giving the condition, for what one column
+# cannot say (e.g. "has every one of these tags").
+Condition = Callable[[Any], ColumnElement[bool]]
+# Turns the keys sent for a link collection into the rows to link (finding or creating
+# them).
+Resolve = Callable[[Session, list[Any]], list[Any]]
 
 
 @dataclass(frozen=True)
@@ -50,8 +75,13 @@ class CRUDBase(Generic[ModelT, CreateT, UpdateT]):
     sortable: tuple[str, ...] = ()
     default_sort: str = ""
     # Filters lists accept: name -> (column, comparison), e.g. "created_after":
-    # ("created_at", AFTER). A filter given None is not applied.
-    filters: Mapping[str, tuple[str, Compare]] = {}
+    # ("created_at", AFTER). A filter given None (or an empty list) is not applied.
+    filters: Mapping[str, tuple[str, Compare] | Condition] = {}
+    # Collections (see the module's docstring): relationship names.
+    children: tuple[str, ...] = ()
+    links: Mapping[str, Resolve] = {}
+    # What list pages load with each row: relationships, and deferred columns.
+    listed: tuple[str, ...] = ()
 
     def __init__(self, model: type[ModelT]) -> None:
         self.model = model
@@ -66,14 +96,36 @@ class CRUDBase(Generic[ModelT, CreateT, UpdateT]):
             )
         (key_column,) = mapper.primary_key
         # Sorts and filters name the model's attributes; a column's own name may differ.
+        # A column_property (e.g. a count) may be sorted by, never written.
         self._columns = {attr.key: attr.columns[0] for attr in mapper.column_attrs}
+        for name in self.children:
+            relation = mapper.relationships.get(name)
+            if relation is None or "delete-orphan" not in relation.cascade:
+                raise TypeError(
+                    f"{self.name}.{name} is not a relationship with cascade='all, delete-orphan'"
+                )
+        for name in self.links:
+            relation = mapper.relationships.get(name)
+            if relation is None or relation.secondary is None:
+                raise TypeError(f"{self.name}.{name} is not a relationship(secondary=...)")
+        self._child_classes = {
+            name: mapper.relationships[name].mapper.class_ for name in self.children
+        }
+        self._get_options = [selectinload(getattr(model, name)) for name in self._collections]
+        self._list_options = [
+            selectinload(getattr(model, name))
+            if name in mapper.relationships
+            else undefer(getattr(model, name))
+            for name in self.listed
+        ]
         self.key = mapper.get_property_by_column(key_column).key
+        self._key_column = key_column
         self.sortable = self.sortable or (self.key,)
         self.default_sort = self.default_sort or self.key
         for name in self.sortable:
             if name not in self._columns:
                 raise TypeError(f"{self.name} has no column {name!r} to sort by")
-            if self._columns[name].nullable:
+            if getattr(self._columns[name], "nullable", False):
                 raise TypeError(f"{self.name}.{name} is nullable and cannot be sortable")
         self._default_order = self.sort(self.default_sort)
         # The version column is the ORM's own; a key the database generates is the
@@ -81,16 +133,29 @@ class CRUDBase(Generic[ModelT, CreateT, UpdateT]):
         self._updatable = {
             attr.key
             for attr in mapper.column_attrs
-            if not attr.columns[0].primary_key
+            if isinstance(attr.columns[0], Column)
+            and not attr.columns[0].primary_key
             and attr.columns[0] is not mapper.version_id_col
             and attr.key not in self.protected
-        }
+        } | set(self._collections)
+        self._version = (
+            mapper.get_property_by_column(mapper.version_id_col).key
+            if mapper.version_id_col is not None
+            else None
+        )
         generated = key_column is key_column.table.autoincrement_column
         self._creatable = self._updatable if generated else self._updatable | {self.key}
 
+    @property
+    def _collections(self) -> tuple[str, ...]:
+        return (*self.children, *self.links)
+
     def get(self, db: Session, id: Any) -> ModelT | None:
-        """The row whose primary key is `id`, or None."""
-        return db.get(self.model, id)
+        """The row whose primary key is `id`, with its collections, or None."""
+        # A query rather than Session.get, which would hand back a row already in the
+        # session as it is, its collections perhaps unloaded.
+        statement = select(self.model).where(self._key_column == id)
+        return db.scalars(statement.options(*self._get_options)).first()
 
     def get_or_raise(self, db: Session, id: Any) -> ModelT:
         obj = self.get(db, id)
@@ -131,7 +196,8 @@ class CRUDBase(Generic[ModelT, CreateT, UpdateT]):
         if after is not None:
             statement = statement.where(self._beyond(columns, after.values, backwards))
         order = [col.desc() if desc != backwards else col.asc() for col, desc in columns]
-        statement = statement.options(*options).order_by(*order).offset(offset)
+        statement = statement.options(*self._list_options, *options)
+        statement = statement.order_by(*order).offset(offset)
         rows = list(db.scalars(statement.limit(limit + 1)).all())
         more = len(rows) > limit
         rows = rows[:limit]
@@ -161,14 +227,29 @@ class CRUDBase(Generic[ModelT, CreateT, UpdateT]):
         return [self._columns[name].type.python_type for name, _ in sort.keys]
 
     def create(self, db: Session, *, obj_in: CreateT | Mapping[str, Any]) -> ModelT:
-        return self._add(db, self.model(**self._fields(obj_in, partial=False)))
+        fields = self._rows(db, self._fields(obj_in, partial=False))
+        # A create names every collection, so each reads back as loaded (and empty).
+        db_obj = self.model(**({name: [] for name in self._collections} | fields))
+        self.derive(db_obj)
+        return self._add(db, db_obj)
 
     def update(self, db: Session, *, db_obj: ModelT, obj_in: UpdateT | Mapping[str, Any]) -> ModelT:
-        """Set only the fields that were sent (a schema's unset fields are left alone)."""
-        for field, value in self._fields(obj_in, partial=True).items():
+        """Set only the fields that were sent (a schema's unset fields are left alone); a
+        collection that is sent replaces the one stored."""
+        fields = self._rows(db, self._fields(obj_in, partial=True))
+        for field, value in fields.items():
             setattr(db_obj, field, value)
+        if self._version is not None and fields.keys() & set(self._collections):
+            # A collection lives in other tables, so changing it alone would not touch
+            # this row: its version (and ETag) moves with it all the same.
+            setattr(db_obj, self._version, getattr(db_obj, self._version) + 1)
+        self.derive(db_obj)
         self._commit(db, changing=db_obj)
         return db_obj
+
+    def derive(self, db_obj: ModelT) -> None:
+        """Set the columns computed from the others, before every create and update.
+        Nothing to compute by default."""
 
     def remove(self, db: Session, *, id: Any) -> ModelT:
         db_obj = self.get_or_raise(db, id)
@@ -191,9 +272,14 @@ class CRUDBase(Generic[ModelT, CreateT, UpdateT]):
         if unknown:
             raise ValueError(f"{self.name} has no filter(s): {', '.join(unknown)}")
         for name, value in filters.items():
-            if value is not None:
-                column, compare = self.filters[name]
+            if value is None or value == []:
+                continue
+            declared = self.filters[name]
+            if isinstance(declared, tuple):
+                column, compare = declared
                 statement = statement.where(compare(self._columns[column], value))
+            else:
+                statement = statement.where(declared(value))
         return statement
 
     @staticmethod
@@ -244,8 +330,19 @@ class CRUDBase(Generic[ModelT, CreateT, UpdateT]):
     @staticmethod
     def _dump(obj_in: BaseModel | Mapping[str, Any], *, partial: bool) -> dict[str, Any]:
         if isinstance(obj_in, BaseModel):
-            return obj_in.model_dump(exclude_unset=partial)
-        return dict(obj_in)
+            return _values(obj_in, partial=partial)
+        return {name: _value(value) for name, value in obj_in.items()}
+
+    def _rows(self, db: Session, fields: dict[str, Any]) -> dict[str, Any]:
+        """`fields` with each collection sent turned into rows: children from their
+        fields, links from their keys."""
+        for name, child in self._child_classes.items():
+            if name in fields:
+                fields[name] = [child(**item) for item in fields[name]]
+        for name, resolve in self.links.items():
+            if name in fields:
+                fields[name] = resolve(db, list(fields[name]))
+        return fields
 
     def _writable_only(self, fields: dict[str, Any], *, partial: bool = False) -> dict[str, Any]:
         """`fields`, if a create (or, `partial`, an update) may set every one of them."""
@@ -269,3 +366,19 @@ class CRUDBase(Generic[ModelT, CreateT, UpdateT]):
         except Exception:
             db.rollback()
             raise
+
+
+def _values(obj_in: BaseModel, *, partial: bool) -> dict[str, Any]:
+    """The schema's fields (only those sent, `partial`) as the Python values it
+    validated: model_dump would turn some into text (a Fraction into "3/2"). A nested
+    schema (a collection's item) is always whole."""
+    names = obj_in.model_fields_set if partial else type(obj_in).model_fields.keys()
+    return {name: _value(getattr(obj_in, name)) for name in names}
+
+
+def _value(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return _values(value, partial=False)
+    if isinstance(value, list):
+        return [_value(item) for item in value]
+    return value

@@ -1,6 +1,13 @@
 from app.schemas.base import FieldError, Page, ProblemDetail
 from app.schemas.password import PasswordRecovery, PasswordReset
-from app.schemas.recipe import RecipeCreate, RecipePublic, RecipeSearchResults, RecipeUpdate
+from app.schemas.recipe import (
+    RecipeCreate,
+    RecipePublic,
+    RecipeSearchResults,
+    RecipeSummary,
+    RecipeUpdate,
+)
+from app.schemas.tag import TagPublic
 from app.schemas.user import (
     PasswordChange,
     RefreshRequest,
@@ -22,8 +29,10 @@ __all__ = [
     "RecipeCreate",
     "RecipePublic",
     "RecipeSearchResults",
+    "RecipeSummary",
     "RecipeUpdate",
     "RefreshRequest",
+    "TagPublic",
     "Token",
     "UserCreate",
     "UserPublic",

@@ -155,7 +155,10 @@ class FieldError(BaseModel):
     """One invalid input field of a 422."""
 
     loc: list[str | int] = Field(examples=[["body", "url"]])
-    field: str = Field(description="The field's name, with its parents", examples=["url"])
+    field: str = Field(
+        description="The field's name, with its parents and list indexes",
+        examples=["ingredients[3].food"],
+    )
     msg: str = Field(examples=["Input should be a valid URL, relative URL without a base"])
     type: str = Field(examples=["url_parsing"])
 

@@ -1,7 +1,8 @@
 import re
 import unicodedata
 from datetime import datetime
-from typing import Annotated
+from fractions import Fraction
+from typing import Annotated, Any, Self
 
 from pydantic import (
     AfterValidator,
@@ -11,12 +12,22 @@ from pydantic import (
     ConfigDict,
     Field,
     HttpUrl,
+    PlainSerializer,
     StringConstraints,
     TypeAdapter,
+    WithJsonSchema,
+    computed_field,
 )
 from pydantic.config import JsonDict
 
-from app.models.recipe import LABEL_LENGTH, SOURCE_LENGTH, URL_LENGTH
+from app.models.ingredient import FOOD_LENGTH, NOTE_LENGTH, SECTION_LENGTH, UNIT_LENGTH
+from app.models.recipe import (
+    DESCRIPTION_LENGTH,
+    LABEL_LENGTH,
+    SOURCE_LENGTH,
+    URL_LENGTH,
+    YIELD_LENGTH,
+)
 from app.schemas.base import (
     CONTROL_CHARACTERS,
     NO_CONTROL_CHARACTERS,
@@ -29,9 +40,43 @@ from app.schemas.base import (
     UpdateSchema,
     text,
 )
+from app.schemas.quantity import QUANTITY_PATTERN, Quantity, format_quantity, parse_quantity
+from app.schemas.tag import TagName
 
 Label = Annotated[str, text(LABEL_LENGTH), NO_CONTROL_CHARACTERS, TRIMMED, ONE_LINE]
 Source = Annotated[str, text(SOURCE_LENGTH), NO_CONTROL_CHARACTERS, TRIMMED, ONE_LINE]
+Unit = Annotated[str, text(UNIT_LENGTH), NO_CONTROL_CHARACTERS, TRIMMED, ONE_LINE]
+Food = Annotated[str, text(FOOD_LENGTH), NO_CONTROL_CHARACTERS, TRIMMED, ONE_LINE]
+Note = Annotated[str, text(NOTE_LENGTH), NO_CONTROL_CHARACTERS, TRIMMED, ONE_LINE]
+Section = Annotated[str, text(SECTION_LENGTH), NO_CONTROL_CHARACTERS, TRIMMED, ONE_LINE]
+YieldText = Annotated[str, text(YIELD_LENGTH), NO_CONTROL_CHARACTERS, TRIMMED, ONE_LINE]
+
+# Paragraphs: like one line, but line breaks and tabs are text too.
+_TEXT_CONTROL = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
+_TEXT_CONTROL_RE = re.compile(f"[{_TEXT_CONTROL}]")
+
+
+def _no_control_but_breaks(value: str) -> str:
+    if _TEXT_CONTROL_RE.search(value):
+        raise ValueError("must not contain control characters other than tab and line breaks")
+    return value
+
+
+BREAKS_ALLOWED = AfterValidator(_no_control_but_breaks)
+# Told to clients: no control characters but tab and line breaks, and not blank.
+PARAGRAPHS = Field(
+    json_schema_extra={"pattern": f"^[^{_TEXT_CONTROL}]*[^\\s{_TEXT_CONTROL}][^{_TEXT_CONTROL}]*$"}
+)
+
+STEP_LENGTH = 2000
+Description = Annotated[str, text(DESCRIPTION_LENGTH), BREAKS_ALLOWED, TRIMMED, PARAGRAPHS]
+StepText = Annotated[str, text(STEP_LENGTH), BREAKS_ALLOWED, TRIMMED, PARAGRAPHS]
+MAX_SERVINGS = 1000
+Servings = Annotated[int, Field(ge=1, le=MAX_SERVINGS)]
+Minutes = Annotated[int, Field(ge=0, le=10_000)]
+MAX_INGREDIENTS = 200
+MAX_STEPS = 100
+MAX_TAGS = 20
 _WORD = re.compile(r"[^\W_]+")
 
 
@@ -106,35 +151,140 @@ _EXAMPLE: JsonDict = {
     "label": "No-Knead Bread",
     "source": "NYT Cooking",
     "url": "https://cooking.nytimes.com/recipes/11376-no-knead-bread",
+    "description": "A crusty loaf from four ingredients and a long, slow rise.",
+    "image_url": None,
+    "servings": 8,
+    "yield_text": "1 loaf",
+    "prep_minutes": 15,
+    "cook_minutes": 45,
+    "ingredients": [
+        {"quantity": "3", "unit": "cup", "food": "flour", "note": None, "section": None},
+        {"quantity": "1/4", "unit": "tsp", "food": "instant yeast", "note": None, "section": None},
+        {"quantity": "1 1/4", "unit": "tsp", "food": "salt", "note": None, "section": None},
+        {"quantity": "1 1/2", "unit": "cup", "food": "water", "note": "warm", "section": None},
+    ],
+    "steps": [
+        {"text": "Mix everything into a shaggy dough; cover and rest 18 hours.", "section": None},
+        {"text": "Shape, rise 2 hours, and bake in a hot covered pot.", "section": None},
+    ],
+    "tags": ["Bread", "Vegan"],
 }
 
 
+class IngredientIn(InputSchema):
+    """One ingredient line: how much of what, and how."""
+
+    quantity: Quantity | None = None
+    unit: Unit | None = None
+    food: Food
+    note: Note | None = None
+    section: Section | None = Field(None, description="The part of the recipe, if any")
+
+
+class StepIn(InputSchema):
+    text: StepText
+    section: Section | None = Field(None, description="The part of the recipe, if any")
+
+
+Ingredients = Annotated[list[IngredientIn], Field(max_length=MAX_INGREDIENTS)]
+Steps = Annotated[list[StepIn], Field(max_length=MAX_STEPS)]
+Tags = Annotated[
+    list[TagName],
+    Field(
+        max_length=MAX_TAGS,
+        description="Tag names; case does not matter (Vegan and vegan are one tag), "
+        "and a name sent twice counts once",
+    ),
+]
+
+
 class RecipeCreate(InputSchema):
-    """A new recipe, or (PUT) every field of an existing one. Its submitter is whoever
-    signed in, so `submitter_id` is not an input."""
+    """A new recipe, or (PUT) every field of an existing one: a field left out is empty.
+    Its submitter is whoever signed in, so `submitter_id` is not an input."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [_EXAMPLE]})
 
     label: Label
-    source: Source
-    url: RecipeUrl
+    source: Source | None = None
+    url: RecipeUrl | None = None
+    description: Description | None = None
+    image_url: RecipeUrl | None = None
+    servings: Servings | None = None
+    yield_text: YieldText | None = None
+    prep_minutes: Minutes | None = None
+    cook_minutes: Minutes | None = None
+    ingredients: Ingredients = []
+    steps: Steps = []
+    tags: Tags = []
 
 
 class RecipeUpdate(UpdateSchema):
+    """Some fields of a recipe; a list that is sent replaces the stored one whole."""
+
     model_config = ConfigDict(json_schema_extra={"examples": [{"label": "Overnight bread"}]})
 
     label: Label = OMITTED
-    source: Source = OMITTED
-    url: RecipeUrl = OMITTED
+    source: Source | None = OMITTED
+    url: RecipeUrl | None = OMITTED
+    description: Description | None = OMITTED
+    image_url: RecipeUrl | None = OMITTED
+    servings: Servings | None = OMITTED
+    yield_text: YieldText | None = OMITTED
+    prep_minutes: Minutes | None = OMITTED
+    cook_minutes: Minutes | None = OMITTED
+    ingredients: Ingredients = OMITTED
+    steps: Steps = OMITTED
+    tags: Tags = OMITTED
 
 
-class RecipePublic(PublicSchema):
+# A quantity in a response: exact, as canonical text (scaled ones may pass the input's
+# bounds, so it is not Quantity).
+def _exact(value: object) -> object:
+    # Read back from text too (the schema's own examples).
+    return parse_quantity(value) if isinstance(value, str) else value
+
+
+ExactAmount = Annotated[
+    Fraction,
+    BeforeValidator(_exact),
+    PlainSerializer(format_quantity, return_type=str),
+    WithJsonSchema({"type": "string", "pattern": QUANTITY_PATTERN, "examples": ["1 1/2"]}),
+]
+
+
+class IngredientPublic(PublicSchema):
+    quantity: ExactAmount | None
+    unit: str | None
+    food: str
+    note: str | None
+    section: str | None
+
+    @computed_field(description="The quantity as a number, for machines")  # type: ignore[prop-decorator]
+    @property
+    def amount(self) -> float | None:
+        return None if self.quantity is None else float(self.quantity)
+
+
+class StepPublic(PublicSchema):
+    text: str
+    section: str | None
+
+
+def _names(tags: Any) -> Any:
+    # From the ORM: Tag rows, of which a recipe shows the names.
+    return [getattr(tag, "name", tag) for tag in tags]
+
+
+class RecipeSummary(PublicSchema):
+    """A recipe in a list: every field but its ingredients and steps."""
+
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
                 {
                     "id": 1,
-                    **_EXAMPLE,
+                    **{k: v for k, v in _EXAMPLE.items() if k not in ("ingredients", "steps")},
+                    "total_minutes": 60,
                     "submitter_id": 1,
                     "created_at": "2026-11-22T09:30:00Z",
                     "updated_at": "2026-11-22T09:30:00Z",
@@ -145,11 +295,54 @@ class RecipePublic(PublicSchema):
 
     id: Id
     label: str
-    source: str
-    url: str
+    source: str | None
+    url: str | None
+    description: str | None
+    image_url: str | None
+    servings: int | None
+    yield_text: str | None
+    prep_minutes: int | None
+    cook_minutes: int | None
+    total_minutes: int | None = Field(description="prep plus cook; null when both are")
+    tags: Annotated[list[str], BeforeValidator(_names)]
     submitter_id: Id
     created_at: datetime
     updated_at: datetime
+
+
+class RecipePublic(RecipeSummary):
+    """A whole recipe."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 1,
+                    **_EXAMPLE,
+                    "total_minutes": 60,
+                    "submitter_id": 1,
+                    "created_at": "2026-11-22T09:30:00Z",
+                    "updated_at": "2026-11-22T09:30:00Z",
+                }
+            ]
+        }
+    )
+
+    ingredients: list[IngredientPublic]
+    steps: list[StepPublic]
+
+    def scaled(self, servings: int) -> Self:
+        """The recipe for `servings` instead of its own, every quantity scaled exactly."""
+        if self.servings is None:
+            raise ValueError("the recipe does not say how many it serves")
+        factor = Fraction(servings, self.servings)
+        ingredients = [
+            line.model_copy(update={"quantity": line.quantity * factor})
+            if line.quantity is not None
+            else line
+            for line in self.ingredients
+        ]
+        return self.model_copy(update={"servings": servings, "ingredients": ingredients})
 
 
 # An instant every engine stores, from 1000-01-01T00:00:00Z to 9999-12-31T23:59:59.999999Z:
@@ -195,6 +388,19 @@ class RecipeFilters(BaseModel):
     """Filters of a list of recipes (query parameters); those left out do not apply."""
 
     source: Source | None = Field(None, description="Exactly this source")
+    tag: Annotated[list[TagName], Field(max_length=MAX_TAGS)] = Field(
+        [],
+        description="Has this tag (by name or slug, in any case); repeat for several, "
+        "all must match",
+    )
+    ingredient: Annotated[list[Keyword], Field(max_length=MAX_TAGS)] = Field(
+        [],
+        description="An ingredient's food has a word starting with this; repeat for several, "
+        "all must match",
+    )
+    max_total_minutes: Minutes | None = Field(
+        None, description="Takes at most this many minutes in all (prep plus cook)"
+    )
     created_after: Instant | None = Field(
         None, description="Created after this instant (with its offset, e.g. Z)"
     )
@@ -209,4 +415,4 @@ class RecipeSearchResults(BaseModel):
     """Recipes matching every word of the keyword, best match first, then the most
     recently added."""
 
-    items: list[RecipePublic]
+    items: list[RecipeSummary]

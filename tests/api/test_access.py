@@ -35,6 +35,7 @@ ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/recipes"): ANYONE,
     ("GET", "/api/v1/recipes/search"): ANYONE,
     ("GET", "/api/v1/recipes/{recipe_id}"): ANYONE,
+    ("GET", "/api/v1/tags"): ANYONE,
     ("POST", "/api/v1/recipes"): SIGNED_IN,
     ("PATCH", "/api/v1/recipes/{recipe_id}"): SIGNED_IN,
     ("PUT", "/api/v1/recipes/{recipe_id}"): SIGNED_IN,

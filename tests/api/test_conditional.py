@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import update
+from sqlalchemy import event, update
 from sqlalchemy.orm import Session
 
 from app.models import Recipe, User
@@ -188,10 +188,20 @@ def test_losing_a_race_after_the_check_is_409(
     """The version check in the UPDATE itself catches a change made after If-Match passed."""
     recipe = make_recipe(db, label="Original")
     url = f"/api/v1/recipes/{recipe.id}"
-    assert superuser_client.get(url).status_code == 200  # loaded into the session at version 1
-    race(db, recipe)
 
-    response = superuser_client.patch(url, json={"label": "Overwrite"})
+    raced: list[bool] = []
+
+    def lose_the_race(session: Session, *_: Any) -> None:
+        # After the request has read the row (at version 1), before it writes.
+        if not raced:
+            raced.append(True)
+            race(session, recipe)
+
+    event.listen(db, "before_flush", lose_the_race)
+    try:
+        response = superuser_client.patch(url, json={"label": "Overwrite"})
+    finally:
+        event.remove(db, "before_flush", lose_the_race)
 
     assert response.status_code == 409, response.text
     assert error_detail(response) == (

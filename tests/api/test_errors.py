@@ -137,15 +137,28 @@ def test_head_is_answered_wherever_get_is(client: TestClient, db: Session) -> No
 
 
 def test_validation_errors_name_each_field(user_client: TestClient) -> None:
-    response = user_client.post(f"{API}/recipes", json={"label": "", "url": "not a url"})
+    response = user_client.post(
+        f"{API}/recipes", json={"label": "", "url": "not a url", "servings": 0}
+    )
 
     body = _assert_problem(response, 422, f"{API}/recipes")
     assert body["type"] != "about:blank"
-    assert sorted(invalid_fields(response)) == ["label", "source", "url"]
+    assert sorted(invalid_fields(response)) == ["label", "servings", "url"]
     for error in body["errors"]:
         assert set(error) == {"loc", "field", "msg", "type"}
         assert error["loc"][0] == "body" and error["field"] == error["loc"][-1]
     assert "label" in error_detail(response) and "url" in error_detail(response)
+
+
+def test_a_field_in_a_list_is_named_with_its_index(user_client: TestClient) -> None:
+    lines = [{"food": "flour"}, {"food": "salt", "quantity": "a pinch"}]
+
+    response = user_client.post(f"{API}/recipes", json={"label": "x", "ingredients": lines})
+
+    (error,) = _assert_problem(response, 422, f"{API}/recipes")["errors"]
+    assert error["loc"] == ["body", "ingredients", 1, "quantity"]
+    assert error["field"] == "ingredients[1].quantity"
+    assert error_detail(response).startswith("invalid input: ingredients[1].quantity: ")
 
 
 def test_query_validation_names_the_parameter(client: TestClient) -> None:

@@ -24,8 +24,12 @@ def _schema(name: str) -> dict[str, Any]:
 
 def test_the_document_gives_the_url_limits_that_are_enforced() -> None:
     for name in ("RecipeCreate", "RecipeUpdate"):
-        url = _schema(name)["properties"]["url"]
-        assert (url["maxLength"], url["pattern"]) == (MAX_URL_LENGTH, URL_PATTERN), name
+        for field in ("url", "image_url"):
+            # Optional: a URL, or null.
+            (url,) = (
+                s for s in _schema(name)["properties"][field]["anyOf"] if s != {"type": "null"}
+            )
+            assert (url["maxLength"], url["pattern"]) == (MAX_URL_LENGTH, URL_PATTERN), name
 
 
 @settings(max_examples=2000, deadline=None, suppress_health_check=list(HealthCheck))

@@ -110,16 +110,29 @@ def test_put_replaces_every_field_but_the_submitter(
     assert response.json()["submitter_id"] == normal_user.id
 
 
-def test_put_requires_every_field(user_client: TestClient, db: Session, normal_user: User) -> None:
+def test_put_requires_a_label(user_client: TestClient, db: Session, normal_user: User) -> None:
+    client = user_client
+    recipe = make_recipe(db, normal_user, label="Keep me")
+
+    response = client.put(f"{API}/{recipe.id}", json={"source": "Only this"})
+
+    assert response.status_code == 422
+    assert set(invalid_fields(response)) == {"label"}
+    assert client.get(f"{API}/{recipe.id}").json()["label"] == "Keep me"
+
+
+def test_put_empties_what_it_leaves_out(
+    user_client: TestClient, db: Session, normal_user: User
+) -> None:
+    """PUT takes the whole recipe: a field left out is empty afterwards."""
     client = user_client
     recipe = make_recipe(db, normal_user, label="Keep me")
 
     response = client.put(f"{API}/{recipe.id}", json={"label": "Only this"})
 
-    assert response.status_code == 422
-    missing = set(invalid_fields(response))
-    assert missing == {"source", "url"}
-    assert client.get(f"{API}/{recipe.id}").json()["label"] == "Keep me"
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["label"], body["source"], body["url"]) == ("Only this", None, None)
 
 
 def test_delete_is_204_then_404(user_client: TestClient, db: Session, normal_user: User) -> None:

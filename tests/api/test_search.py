@@ -4,6 +4,8 @@ label and source, ranking, hostile input, and the index following every change.
 Marked `committed`: MariaDB's FULLTEXT index only sees committed rows.
 """
 
+from typing import Any
+
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
@@ -188,3 +190,85 @@ def test_search_in_the_data_layer(db: Session, kitchen: dict[str, Recipe]) -> No
 
     assert {r.id for r in matches} == {kitchen["paella"].id, kitchen["vesuvio"].id}
     assert crud.recipe.search(db, keyword="🍗", limit=10) == []
+
+
+@pytest.fixture
+def pantry(db: Session, cook: User) -> dict[str, Recipe]:
+    """Recipes whose words are in their description, ingredients or tags only; and
+    filler, so that no word is in every row."""
+    recipes = {
+        "stew": make_recipe(
+            db,
+            cook,
+            label="Winter pot",
+            description="Slow and smoky.",
+            ingredients=[
+                {"food": "smoked paprika", "quantity": "1", "unit": "tsp"},
+                {"food": "chickpeas"},
+            ],
+            tags=["Hearty"],
+        ),
+        "salad": make_recipe(
+            db,
+            cook,
+            label="Green bowl",
+            ingredients=[{"food": "baby spinach"}, {"food": "chickpeas"}],
+            tags=["Vegan"],
+        ),
+        "named": make_recipe(db, cook, label="Chickpea curry"),
+    }
+    for n in range(4):
+        make_recipe(db, cook, label=f"Plain toast {n}", ingredients=[{"food": "bread"}])
+    return recipes
+
+
+def test_search_matches_description_ingredients_and_tags(
+    client: TestClient, pantry: dict[str, Recipe]
+) -> None:
+    assert found(client, "smoky") == [pantry["stew"].id]
+    assert found(client, "papri") == [pantry["stew"].id]
+    assert found(client, "heart") == [pantry["stew"].id]
+    assert found(client, "vegan spinach") == [pantry["salad"].id]
+
+
+def test_a_label_match_ranks_first(client: TestClient, pantry: dict[str, Recipe]) -> None:
+    results = found(client, "chickpea")
+
+    assert results[0] == pantry["named"].id
+    assert set(results) == {pantry["named"].id, pantry["stew"].id, pantry["salad"].id}
+
+
+def test_the_ingredient_filter_matches_word_prefixes_of_foods_only(
+    client: TestClient, pantry: dict[str, Recipe]
+) -> None:
+    def listed(**params: Any) -> list[int]:
+        response = client.get("/api/v1/recipes", params=params)
+        assert response.status_code == 200, response.text
+        return [item["id"] for item in response.json()["items"]]
+
+    assert listed(ingredient="chickp") == [pantry["salad"].id, pantry["stew"].id]
+    assert listed(ingredient="PAPRIKA") == [pantry["stew"].id]  # a word inside the food
+    assert listed(ingredient=["chickpeas", "spin"]) == [pantry["salad"].id]
+    # In the label, not an ingredient: no match.
+    assert listed(ingredient="curry") == []
+    assert listed(ingredient="chickpea", tag="vegan") == [pantry["salad"].id]
+    first = client.get("/api/v1/recipes", params={"ingredient": "chickpeas", "limit": 1}).json()
+    assert [item["id"] for item in client.get(first["next"]).json()["items"]] == [pantry["stew"].id]
+
+
+def test_the_index_follows_changed_lists(
+    user_client: TestClient, db: Session, normal_user: User
+) -> None:
+    recipe = make_recipe(db, normal_user, ingredients=[{"food": "parsnip"}], tags=["Roast"])
+    for n in range(4):
+        make_recipe(db, normal_user, label=f"Filler {n}")
+    assert found(user_client, "parsnip") == [recipe.id]
+
+    changed = user_client.patch(
+        f"/api/v1/recipes/{recipe.id}",
+        json={"ingredients": [{"food": "celeriac"}], "tags": ["Mash"]},
+    )
+
+    assert changed.status_code == 200, changed.text
+    assert found(user_client, "parsnip") == found(user_client, "roast") == []
+    assert found(user_client, "celeriac") == found(user_client, "mash") == [recipe.id]

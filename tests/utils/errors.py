@@ -20,6 +20,7 @@ def error_detail(response: Any) -> str:
 
 
 def invalid_fields(response: Any) -> list[str]:
-    """For a 422: the name of each invalid field (the last element of each error's loc)."""
+    """For a 422: the name of each invalid field, with its parents and list indexes
+    (`ingredients[3].food`)."""
     assert response.status_code == 422, response.text
-    return [str(error["loc"][-1]) for error in _problem(response)["errors"]]
+    return [str(error["field"]) for error in _problem(response)["errors"]]

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from app import crud
 from app.models import Recipe, User
+from app.schemas import RecipeCreate
 from tests.utils.auth import hashed
 
 _serial = count(1)
@@ -48,5 +49,11 @@ def make_superuser(db: Session, **overrides: Any) -> User:
 
 
 def make_recipe(db: Session, submitter: User | None = None, **overrides: Any) -> Recipe:
+    """A recipe whose fields (lists included) are given as the API takes them, checked
+    by its schema; other columns (created_at) are set as given."""
     submitter = submitter or make_user(db)
-    return crud.recipe.create(db, obj_in=recipe_fields(submitter.id, **overrides))
+    body = recipe_body(**overrides)
+    columns = {name: body.pop(name) for name in list(body) if name not in RecipeCreate.model_fields}
+    recipe_in = RecipeCreate.model_validate(body)
+    fields = dict(recipe_in) | columns | {"submitter_id": submitter.id}
+    return crud.recipe.create(db, obj_in=fields)

@@ -29,10 +29,18 @@ from app.api.responses import (
 from app.api.routing import APIRouter
 from app.api.v1.paging import ListParams, list_params
 from app.core.config import settings
+from app.exceptions import InvalidInput
 from app.models import User
-from app.schemas import Page, RecipeCreate, RecipePublic, RecipeSearchResults, RecipeUpdate
+from app.schemas import (
+    Page,
+    RecipeCreate,
+    RecipePublic,
+    RecipeSearchResults,
+    RecipeSummary,
+    RecipeUpdate,
+)
 from app.schemas.base import Id
-from app.schemas.recipe import Keyword, RecipeListFilters
+from app.schemas.recipe import MAX_SERVINGS, Keyword, RecipeListFilters
 
 router = APIRouter(prefix="/recipes", tags=["recipes"], responses=DATABASE | INVALID_INPUT)
 
@@ -44,11 +52,11 @@ def list_recipes(
     db: SessionDep,
     params: Annotated[ListParams, Depends(list_params(crud.recipe))],
     filters: Annotated[RecipeListFilters, Query()],
-) -> Page[RecipePublic]:
-    """List recipes, newest first unless sorted otherwise; `next`/`prev` (and the Link
-    header) lead to the neighbouring pages."""
+) -> Page[RecipeSummary]:
+    """List recipes (without their ingredients and steps), newest first unless sorted
+    otherwise; `next`/`prev` (and the Link header) lead to the neighbouring pages."""
     chosen = filters.model_dump()
-    return params.fetch(db, crud.recipe, Page[RecipePublic], chosen)
+    return params.fetch(db, crud.recipe, Page[RecipeSummary], chosen)
 
 
 @router.get("/search")
@@ -57,8 +65,9 @@ def search_recipes(
     keyword: Annotated[
         Keyword,
         Query(
-            description="Words to look for in label and source: each must begin a word "
-            "there, in any case (and accents, except on PostgreSQL without unaccent); "
+            description="Words to look for in label, source, description, ingredients' foods "
+            "and tags: each must begin a word there, in any case (and accents, except on "
+            "PostgreSQL without unaccent); "
             "anything but letters and digits is ignored, and a keyword without a word is 422"
         ),
     ],
@@ -69,18 +78,35 @@ def search_recipes(
     """Find recipes matching every word of a keyword, best match first, then the most
     recently added."""
     items = crud.recipe.search(db, keyword=keyword, limit=max_results)
-    return RecipeSearchResults(items=[RecipePublic.model_validate(item) for item in items])
+    return RecipeSearchResults(items=[RecipeSummary.model_validate(item) for item in items])
 
 
 @router.get("/{recipe_id}", responses=NOT_FOUND | NOT_MODIFIED)
 def get_recipe(
-    db: SessionDep, recipe_id: RecipeId, response: Response, if_none_match: IfNoneMatch = None
+    db: SessionDep,
+    recipe_id: RecipeId,
+    response: Response,
+    servings: Annotated[
+        int | None,
+        Query(
+            ge=1,
+            le=MAX_SERVINGS,
+            description="Scale every quantity exactly to feed this many (the recipe must "
+            "say how many it serves)",
+        ),
+    ] = None,
+    if_none_match: IfNoneMatch = None,
 ) -> RecipePublic:
-    """Fetch one recipe; its ETag is in the ETag header."""
+    """Fetch one recipe, with its ingredients and steps; its ETag is in the ETag header."""
     recipe = crud.recipe.get_or_raise(db, recipe_id)
+    if servings is not None and recipe.servings is None:
+        raise InvalidInput(
+            "servings", f"recipe {recipe_id} does not say how many it serves, so cannot be scaled"
+        )
     check_if_none_match(if_none_match, recipe)
     response.headers["ETag"] = etag(recipe)
-    return RecipePublic.model_validate(recipe)
+    public = RecipePublic.model_validate(recipe)
+    return public if servings is None else public.scaled(servings)
 
 
 @router.post(
@@ -143,7 +169,8 @@ def replace_recipe(
     if_match: IfMatch = None,
 ) -> RecipePublic:
     """Replace every field of your recipe (its submitter stays)."""
-    return _change(db, current_user, recipe_id, recipe_in.model_dump(), if_match, response)
+    # Every field, those left out included (as empty): a mapping, not a partial update.
+    return _change(db, current_user, recipe_id, dict(recipe_in), if_match, response)
 
 
 @router.delete(

@@ -43,7 +43,7 @@ from app.models import User
 from app.schemas import (
     Page,
     PasswordChange,
-    RecipePublic,
+    RecipeSummary,
     UserCreate,
     UserPublic,
     UserSignup,
@@ -229,8 +229,8 @@ def list_user_recipes(
     user_id: UserId,
     params: Annotated[ListParams, Depends(list_params(crud.recipe))],
     filters: Annotated[RecipeFilters, Query()],
-) -> Page[RecipePublic]:
+) -> Page[RecipeSummary]:
     """List the recipes a user submitted, newest first unless sorted otherwise."""
     crud.user.get_or_raise(db, user_id)
     chosen = filters.model_dump() | {"submitter_id": user_id}
-    return params.fetch(db, crud.recipe, Page[RecipePublic], chosen)
+    return params.fetch(db, crud.recipe, Page[RecipeSummary], chosen)
