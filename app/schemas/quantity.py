@@ -21,15 +21,28 @@ _VULGAR_VALUES = {
 }
 FRACTION_SLASH = "\u2044"
 
-# The syntax alone (the bounds are parse_quantity's), for the OpenAPI document: ECMA-262
-# as JSON Schema reads it and Python's re alike, with escapes so that ⁄ is not mistaken
-# for /. No two alternatives share more than a run of digits: a match never backtracks far.
-QUANTITY_PATTERN = (
+# The syntax parse_quantity reads (its bounds come after): ECMA-262 as JSON Schema reads
+# it and Python's re alike, with escapes so that ⁄ is not mistaken for /. No two
+# alternatives share more than a run of digits: a match never backtracks far.
+_SYNTAX = (
     r"^ *(?:[0-9]*\.[0-9]{1,4}"
     r"|[0-9]+(?:(?: +[0-9]+)?[/\u2044][0-9]+)?"
     r"|(?:[0-9]+ *)?[\u00bc-\u00be\u2150-\u215e]) *$"
 )
-_QUANTITY = re.compile(QUANTITY_PATTERN)
+_QUANTITY = re.compile(_SYNTAX)
+# What the OpenAPI document tells clients: the same syntax without the forms that are
+# never more than 0 or divide by 0 ("0", "0.00", "0/5", "1/0"). The other bounds
+# (MAX_QUANTITY, MAX_DENOMINATOR, a mixed number's fraction below 1) are in words.
+_ABOVE_0 = r"[0-9]*[1-9][0-9]*"
+_DECIMAL_ABOVE_0 = (
+    rf"(?:{_ABOVE_0}\.[0-9]{{1,4}}"
+    r"|0*\.(?:[1-9][0-9]{0,3}|0[1-9][0-9]{0,2}|00[1-9][0-9]?|000[1-9]))"
+)
+QUANTITY_PATTERN = (
+    rf"^ *(?:{_DECIMAL_ABOVE_0}"
+    rf"|{_ABOVE_0}|(?:[0-9]+ +)?{_ABOVE_0}[/\u2044]{_ABOVE_0}"
+    r"|(?:[0-9]+ *)?[\u00bc-\u00be\u2150-\u215e]) *$"
+)
 
 _ACCEPTED = (
     "write a whole number (2), a decimal with at most 4 places (0.5), a fraction (3/4), "

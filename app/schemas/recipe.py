@@ -72,8 +72,20 @@ STEP_LENGTH = 2000
 Description = Annotated[str, text(DESCRIPTION_LENGTH), BREAKS_ALLOWED, TRIMMED, PARAGRAPHS]
 StepText = Annotated[str, text(STEP_LENGTH), BREAKS_ALLOWED, TRIMMED, PARAGRAPHS]
 MAX_SERVINGS = 1000
-Servings = Annotated[int, Field(ge=1, le=MAX_SERVINGS)]
-Minutes = Annotated[int, Field(ge=0, le=10_000)]
+MAX_MINUTES = 10_000
+
+
+def _json_integer(value: object) -> object:
+    # What JSON Schema calls an integer (4 or 4.0), never true or "4", which lax pydantic
+    # would take for 1 and 4. (In a query everything is text: the filters take text.)
+    if isinstance(value, bool | str):
+        raise ValueError("must be a JSON integer")
+    return value
+
+
+# The validator after the Field, as with Id (app/schemas/base.py).
+Servings = Annotated[int, Field(ge=1, le=MAX_SERVINGS), BeforeValidator(_json_integer)]
+Minutes = Annotated[int, Field(ge=0, le=MAX_MINUTES), BeforeValidator(_json_integer)]
 MAX_INGREDIENTS = 200
 MAX_STEPS = 100
 MAX_TAGS = 20
@@ -398,7 +410,7 @@ class RecipeFilters(BaseModel):
         description="An ingredient's food has a word starting with this; repeat for several, "
         "all must match",
     )
-    max_total_minutes: Minutes | None = Field(
+    max_total_minutes: Annotated[int, Field(ge=0, le=MAX_MINUTES)] | None = Field(
         None, description="Takes at most this many minutes in all (prep plus cook)"
     )
     created_after: Instant | None = Field(
