@@ -1,7 +1,8 @@
-"""`python -m app.cli sample-data`: generated rows that are stored, valid and reproducible."""
+"""`python -m app.cli sample-data`: generated rows that are stored, valid and reproducible,
+with their ingredient lines, steps and tags."""
 
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -10,14 +11,27 @@ from typing import Any
 
 import pytest
 from alembic import command
-from sqlalchemy import Connection, Engine, func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import Connection, Engine, delete, func, select
+from sqlalchemy.orm import Session, aliased, selectinload
 
+from app import crud
 from app.cli import NotReady, check_schema, main
-from app.db.sample_data import RECIPE_SPAN, USER_SPAN, Added, NoUsers, add_sample_data, slug
+from app.crud.recipe import derived_columns
+from app.db.sample_data import (
+    RECIPE_SPAN,
+    TAGS,
+    USER_SPAN,
+    Added,
+    NoUsers,
+    add_sample_data,
+    slug,
+)
 from app.db.session import make_engine
-from app.models import Recipe, User
-from app.schemas import RecipeCreate, UserCreate
+from app.models import Recipe, Tag, User
+from app.models.tag import recipe_tags
+from app.schemas import RecipeCreate, RecipePublic, UserCreate
+from app.schemas.recipe import search_words
+from app.schemas.tag import slug_of
 from tests.utils.factories import make_user
 from tests.utils.migrations import alembic_config
 from tests.utils.processes import run_cli
@@ -32,7 +46,8 @@ def _add(db: Session, *, users: int, recipes: int, random_seed: int = 1) -> Adde
 
 
 def _recipes(db: Session) -> list[tuple[Any, ...]]:
-    """Every recipe in id order, its submitter named by email (ids vary between engines)."""
+    """Every recipe in id order, its submitter named by email (ids vary between engines),
+    ending with created_at, updated_at and version."""
     submitter = aliased(User)
     rows = db.execute(
         select(
@@ -40,6 +55,15 @@ def _recipes(db: Session) -> list[tuple[Any, ...]]:
             Recipe.source,
             Recipe.url,
             submitter.email,
+            Recipe.description,
+            Recipe.image_url,
+            Recipe.servings,
+            Recipe.yield_text,
+            Recipe.prep_minutes,
+            Recipe.cook_minutes,
+            Recipe.total_minutes,
+            Recipe.foods_text,
+            Recipe.tags_text,
             Recipe.created_at,
             Recipe.updated_at,
             Recipe.version,
@@ -50,11 +74,48 @@ def _recipes(db: Session) -> list[tuple[Any, ...]]:
     return [tuple(row) for row in rows]
 
 
+def _lists(db: Session) -> list[tuple[Any, ...]]:
+    """Every recipe's ingredient lines, steps and tags, in recipe id order."""
+    return [
+        (
+            [
+                (line.position, line.quantity, line.unit, line.food, line.note, line.section)
+                for line in recipe.ingredients
+            ],
+            [(step.position, step.text, step.section) for step in recipe.steps],
+            [(tag.name, tag.slug) for tag in recipe.tags],
+        )
+        for recipe in _with_lists(db)
+    ]
+
+
+def _with_lists(db: Session) -> Sequence[Recipe]:
+    """Every recipe in id order, its lists loaded."""
+    lists = [selectinload(Recipe.ingredients), selectinload(Recipe.steps)]
+    statement = select(Recipe).options(*lists, selectinload(Recipe.tags)).order_by(Recipe.id)
+    return db.scalars(statement).all()
+
+
 def _users(db: Session) -> list[tuple[Any, ...]]:
     rows = db.execute(
         select(User.email, User.first_name, User.surname, User.created_at).order_by(User.id)
     )
     return [tuple(row) for row in rows]
+
+
+def _as_sent(recipe: Recipe) -> dict[str, Any]:
+    """A stored recipe as the API would take it back."""
+    return RecipePublic.model_validate(recipe).model_dump(mode="json", exclude=_READ_ONLY)
+
+
+_READ_ONLY: Any = {
+    "id": True,
+    "total_minutes": True,
+    "submitter_id": True,
+    "created_at": True,
+    "updated_at": True,
+    "ingredients": {"__all__": {"amount"}},
+}
 
 
 @contextmanager
@@ -86,7 +147,7 @@ def test_generated_rows_are_stored_and_pass_the_api_schemas(db: Session) -> None
     assert result == Added(users=7, recipes=300)
     assert progress == [64, 64, 64, 64, 44]
     users = db.scalars(select(User).order_by(User.id)).all()
-    recipes = db.scalars(select(Recipe).order_by(Recipe.id)).all()
+    recipes = _with_lists(db)
     assert (len(users), len(recipes)) == (7, 300)
 
     for user in users:
@@ -97,15 +158,36 @@ def test_generated_rows_are_stored_and_pass_the_api_schemas(db: Session) -> None
         assert UNTIL - RECIPE_SPAN - USER_SPAN <= user.created_at <= UNTIL - RECIPE_SPAN
         assert (user.is_superuser, user.version) == (False, 1)
     for recipe in recipes:
-        recipe_fields: dict[str, object] = {
-            "label": recipe.label,
-            "source": recipe.source,
-            "url": recipe.url,
-        }
-        # Stored exactly as the API would have stored them (the URL already normalised).
-        assert RecipeCreate.model_validate(recipe_fields).model_dump() == recipe_fields
+        sent = _as_sent(recipe)
+        # Stored exactly as the API would have stored them (the URL already normalised,
+        # quantities exact), lists included.
+        assert RecipeCreate.model_validate(sent).model_dump(mode="json") == sent
         assert UNTIL - RECIPE_SPAN <= recipe.created_at <= UNTIL
         assert (recipe.updated_at, recipe.version) == (recipe.created_at, 1)
+        assert recipe.description and recipe.servings
+        assert 5 <= len(recipe.ingredients) <= 15
+        assert 3 <= len(recipe.steps) <= 10
+        assert 1 <= len(recipe.tags) <= 4
+        assert [line.position for line in recipe.ingredients] == list(
+            range(len(recipe.ingredients))
+        )
+        assert [step.position for step in recipe.steps] == list(range(len(recipe.steps)))
+        assert {tag.name for tag in recipe.tags} <= set(TAGS)
+        # The columns every write computes, as crud.recipe computes them (the tags in
+        # the order they were named, which the links do not keep).
+        derived = derived_columns(
+            prep_minutes=recipe.prep_minutes,
+            cook_minutes=recipe.cook_minutes,
+            foods=[line.food for line in recipe.ingredients],
+            tags=[tag.name for tag in recipe.tags],
+        )
+        assert (recipe.total_minutes, recipe.foods_text) == (
+            derived["total_minutes"],
+            derived["foods_text"],
+        )
+        assert sorted((recipe.tags_text or "").split("\n")) == sorted(
+            derived["tags_text"].split("\n")
+        )
 
     created = [recipe.created_at for recipe in recipes]
     assert created == sorted(created), "created_at grows with the id"
@@ -115,6 +197,16 @@ def test_generated_rows_are_stored_and_pass_the_api_schemas(db: Session) -> None
     assert len(submitters) >= 4
     assert len({recipe.label for recipe in recipes}) > 250
     assert len({recipe.source for recipe in recipes}) > 10
+    # Varied, as real recipes are.
+    lines = [line for recipe in recipes for line in recipe.ingredients]
+    assert len({line.food for line in lines}) > 150
+    assert len({tag.name for recipe in recipes for tag in recipe.tags}) > 45
+    assert any(line.section for line in lines)
+    assert any(line.quantity is None for line in lines), "salt to taste"
+    assert any(line.quantity is not None and line.quantity.denominator > 1 for line in lines)
+    assert any(recipe.yield_text for recipe in recipes)
+    assert len({len(recipe.ingredients) for recipe in recipes}) == 11
+    assert len({len(recipe.tags) for recipe in recipes}) == 4
 
 
 def test_the_same_random_seed_gives_the_same_rows(db: Session) -> None:
@@ -122,10 +214,59 @@ def test_the_same_random_seed_gives_the_same_rows(db: Session) -> None:
     for random_seed in (11, 11, 12):
         with _undone(db):
             _add(db, users=5, recipes=150, random_seed=random_seed)
-            runs.append((_users(db), _recipes(db)))
+            runs.append((_users(db), _recipes(db), _lists(db)))
 
     assert runs[0] == runs[1]
     assert runs[0][1] != runs[2][1]
+    assert runs[0][2] != runs[2][2]
+
+
+def test_tags_are_made_once_and_found_by_slug(db: Session) -> None:
+    # Made through the API before, written differently.
+    [vegetarian] = crud.tag.named(db, ["VEGETARIAN"])
+    db.commit()
+
+    _add(db, users=3, recipes=100, random_seed=1)
+    _add(db, users=0, recipes=100, random_seed=2)
+
+    tags = db.scalars(select(Tag)).all()
+    assert sorted(tag.slug for tag in tags) == sorted(slug_of(name) for name in TAGS)
+    assert 55 <= len(TAGS) <= 70
+    tagged = [r for r in _with_lists(db) if vegetarian in r.tags]
+    assert tagged, "some generated recipes are vegetarian"
+    for recipe in tagged:
+        assert "VEGETARIAN" in (recipe.tags_text or "").split("\n")
+    linked = select(func.count()).select_from(recipe_tags)
+    assert db.scalar(linked.where(recipe_tags.c.tag_id == vegetarian.id)) == len(tagged)
+
+
+@pytest.fixture
+def forget_new_tags(engine: Engine) -> Iterator[None]:
+    """Deletes the tags a committed test made (the db fixture deletes its users and
+    recipes)."""
+    with Session(engine) as session:
+        before = list(session.scalars(select(Tag.id)))
+    yield
+    with Session(engine) as session:
+        session.execute(delete(Tag).where(Tag.id.not_in(before)))
+        session.commit()
+
+
+@pytest.mark.committed
+def test_a_generated_recipe_is_found_by_an_ingredient(forget_new_tags: None, db: Session) -> None:
+    _add(db, users=2, recipes=40)
+    recipe = _with_lists(db)[-1]
+    # The longest word of its first food: a word every engine's index keeps.
+    word = max(search_words(recipe.ingredients[0].food), key=len)
+
+    found = crud.recipe.search(db, keyword=word, limit=100)
+    filtered = crud.recipe.get_window(db, filters={"ingredient": [word]}, limit=100).items
+
+    assert recipe.id in [r.id for r in found]
+    assert recipe.id in [r.id for r in filtered]
+    for match in filtered:
+        foods = (match.foods_text or "").split("\n")
+        assert any(w.startswith(word) for food in foods for w in search_words(food))
 
 
 def test_recipes_only_go_to_the_users_already_there(db: Session) -> None:
