@@ -21,6 +21,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app import crud
 from app.core.config import PROJECT_DIR
 from app.db.base import Base, Recipe, User, include_name
 from app.db.session import make_engine
@@ -395,3 +396,44 @@ def test_sqlite_rebuild_written_as_sql_keeps_recipes_with_foreign_keys_on(tmp_pa
 
     assert recipes == [(cook,)]
     assert sequences == {"users": cook, "recipes": 1}
+
+
+def test_real_recipes_down_and_up_keep_every_recipe(connection: Connection) -> None:
+    """Going below 0007 drops the lists and the details but keeps every recipe, with
+    "" for a source or URL it never had; coming back gives them empty lists, and the
+    search index follows both ways."""
+    _upgrade(connection)
+    with Session(bind=connection, expire_on_commit=False) as session:
+        user = make_user(session)
+        whole = make_recipe(
+            session,
+            user,
+            label="Seed cake",
+            description="Caraway and butter.",
+            servings=8,
+            prep_minutes=20,
+            ingredients=[{"quantity": "1 1/2", "food": "caraway seeds"}],
+            steps=[{"text": "Bake."}],
+            tags=["Baking"],
+        )
+        bare = make_recipe(session, user, label="Seed bread", source=None, url=None)
+    ids = [whole.id, bare.id]
+
+    _downgrade(connection, "0006")
+    old = connection.execute(text("SELECT id, label, source, url FROM recipes ORDER BY id"))
+    assert [tuple(row) for row in old] == [
+        (whole.id, "Seed cake", "Test Kitchen", whole.url),
+        (bare.id, "Seed bread", "", ""),
+    ]
+    assert not {"recipe_ingredients", "recipe_steps", "tags", "recipe_tags"} & _tables(connection)
+    connection.commit()
+
+    _upgrade(connection)
+    with Session(bind=connection) as session:
+        again = [crud.recipe.get(session, id) for id in ids]
+        assert [(r.label, r.ingredients, r.steps, r.tags, r.servings) for r in again if r] == [
+            ("Seed cake", [], [], [], None),
+            ("Seed bread", [], [], [], None),
+        ]
+        found = crud.recipe.search(session, keyword="seed", limit=10)
+        assert sorted(r.id for r in found) == ids
