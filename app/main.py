@@ -11,7 +11,7 @@ from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from app import exception_handlers
-from app.api import health, openapi
+from app.api import docs, health, openapi
 from app.api.deps import require_json
 from app.api.routing import APIRouter
 from app.api.v1 import home, login, password, recipes, tags, users
@@ -60,10 +60,14 @@ app = FastAPI(
     "problem (application/problem+json).",
     version="1.0.0",
     openapi_url="/openapi.json",
+    # FastAPI's own pages load Swagger UI and ReDoc from a CDN; docs.install serves them.
+    docs_url=None,
+    redoc_url=None,
     lifespan=lifespan,
 )
 exception_handlers.register(app)
 openapi.install(app)
+docs.install(app)
 # The last added runs first: security headers, then ids and the access log, around
 # everything.
 app.add_middleware(BodySizeLimit, max_bytes=settings.MAX_REQUEST_BODY_BYTES)

@@ -14,6 +14,7 @@ from urllib.parse import parse_qsl
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.api import docs
 from app.api.openapi import PathMethods
 from app.core.logs import request_id
 from app.exception_handlers import field_error, internal_error, invalid_fields, problem
@@ -39,18 +40,24 @@ CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
     "base-uri 'none'; frame-ancestors 'none'"
 )
-# Swagger UI and ReDoc load from the jsDelivr CDN; Swagger UI is started by an inline
-# script (allowed by its hash, computed from the page itself), ReDoc fetches Google
-# Fonts, runs its search in a blob: worker and injects <style> elements (hence
-# 'unsafe-inline' for styles, on these pages only). Both fetch /openapi.json.
-DOCS_PATHS = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc"})
-DOCS_CSP = (
-    "default-src 'none'; script-src https://cdn.jsdelivr.net{hashes}; "
-    "style-src https://cdn.jsdelivr.net https://fonts.googleapis.com 'unsafe-inline'; "
-    "font-src https://fonts.gstatic.com; img-src 'self' data: https://fastapi.tiangolo.com; "
-    "connect-src 'self'; worker-src blob:; form-action 'self'; base-uri 'none'; "
-    "frame-ancestors 'none'"
+# Swagger UI and ReDoc load from this origin only (app/api/docs.py), and fetch
+# /openapi.json. Swagger UI is started by an inline script, allowed by its hash (computed
+# from the page itself); both draw icons from data: URLs. ReDoc also runs its search in a
+# blob: worker and injects <style> elements, hence 'unsafe-inline' for styles on its page.
+_SWAGGER_UI_CSP = (
+    "default-src 'none'; script-src 'self'{hashes}; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 )
+_REDOC_CSP = (
+    "default-src 'none'; script-src 'self'{hashes}; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; connect-src 'self'; worker-src blob:; form-action 'self'; "
+    "base-uri 'none'; frame-ancestors 'none'"
+)
+DOCS_CSP = {
+    docs.SWAGGER_UI: _SWAGGER_UI_CSP,
+    docs.OAUTH2_REDIRECT: _SWAGGER_UI_CSP,
+    docs.REDOC: _REDOC_CSP,
+}
 _INLINE_SCRIPT = re.compile(rb"<script>(.*?)</script>", re.DOTALL)
 
 
@@ -130,8 +137,9 @@ class SecurityHeaders:
             return
         path = scope["path"]
         no_store = any(path == p or path.startswith(p + "/") for p in NO_STORE_PREFIXES)
-        if path in DOCS_PATHS:
-            await self.app(scope, receive, _docs_page(send, no_store))
+        docs_csp = DOCS_CSP.get(path)
+        if docs_csp is not None:
+            await self.app(scope, receive, _docs_page(send, no_store, docs_csp))
             return
 
         async def send_with_headers(message: Message) -> None:
@@ -152,7 +160,7 @@ def _secure(start: Message, csp: str, no_store: bool) -> None:
         headers["Cache-Control"] = "no-store"
 
 
-def _docs_page(send: Send, no_store: bool) -> Send:
+def _docs_page(send: Send, no_store: bool, csp: str) -> Send:
     """A send that holds a docs page back until its body is whole (a few kB), to allow
     exactly the inline scripts it has."""
     start: Message | None = None
@@ -174,7 +182,7 @@ def _docs_page(send: Send, no_store: bool) -> Send:
             f" 'sha256-{base64.b64encode(hashlib.sha256(script).digest()).decode()}'"
             for script in _INLINE_SCRIPT.findall(whole)
         )
-        _secure(start, DOCS_CSP.format(hashes=hashes), no_store)
+        _secure(start, csp.format(hashes=hashes), no_store)
         await send(start)
         await send({"type": "http.response.body", "body": whole, "more_body": False})
 

@@ -1,5 +1,10 @@
-"""The OpenAPI document tells clients every status an operation can answer."""
+"""The OpenAPI document tells clients every status an operation can answer; the docs
+pages that show it are served whole by the app."""
 
+import base64
+import hashlib
+import re
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -35,6 +40,74 @@ def operations() -> list[tuple[str, str, dict[str, Any]]]:
 def test_docs_pages_are_served(client: TestClient) -> None:
     assert client.get("/docs").status_code == 200
     assert client.get("/openapi.json").json()["info"]["title"]
+
+
+DOCS_PAGES = ("/docs", "/docs/oauth2-redirect", "/redoc")
+# RFC 9239 names text/javascript; Python's mimetypes says application/javascript where
+# the system has no /etc/mime.types.
+JAVASCRIPT = {"text/javascript", "application/javascript"}
+DOCS_ASSETS = {
+    "/docs/assets/swagger-ui-bundle.js": JAVASCRIPT,
+    "/docs/assets/swagger-ui.css": {"text/css"},
+    "/docs/assets/redoc.standalone.js": JAVASCRIPT,
+    "/docs/assets/favicon.png": {"image/png"},
+}
+# Hosts a docs page or bundle would load from if it were not served whole.
+CDNS = re.compile(rb"cdn\.jsdelivr\.net|unpkg\.com|cdnjs|fonts\.(googleapis|gstatic)\.com")
+INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.DOTALL)
+
+
+@pytest.fixture(scope="module")
+def docs_client() -> Iterator[TestClient]:
+    """The docs pages need no database."""
+    with TestClient(app) as client:
+        yield client
+
+
+def test_the_docs_pages_name_no_other_host(docs_client: TestClient) -> None:
+    for path in DOCS_PAGES:
+        response = docs_client.get(path)
+
+        assert response.status_code == 200, path
+        assert response.headers["content-type"] == "text/html; charset=utf-8", path
+        assert "//" not in response.text, path
+        links = re.findall(r'(?:src|href)="([^"]*)"', response.text)
+        assert all(link.startswith("/") for link in links), (path, links)
+
+
+def test_the_docs_pages_load_their_assets_from_the_app(docs_client: TestClient) -> None:
+    pages = docs_client.get("/docs").text + docs_client.get("/redoc").text
+    linked = set(re.findall(r'(?:src|href)="([^"]*)"', pages))
+
+    assert linked == set(DOCS_ASSETS)
+    for path, media_types in DOCS_ASSETS.items():
+        response = docs_client.get(path)
+        assert response.status_code == 200, path
+        assert response.headers["content-type"].split(";")[0] in media_types, path
+        assert not CDNS.search(response.content), path
+    stylesheet = docs_client.get("/docs/assets/swagger-ui.css").text
+    assert "@import" not in stylesheet
+    assert re.findall(r"url\((?!\"?data:)", stylesheet) == []
+
+
+def test_the_docs_pages_allow_this_origin_and_their_inline_scripts_only(
+    docs_client: TestClient,
+) -> None:
+    for path in DOCS_PAGES:
+        response = docs_client.get(path)
+        csp = response.headers["content-security-policy"]
+        directives = dict(d.split(" ", 1) for d in csp.split("; "))
+        hashes = {
+            f"'sha256-{base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()}'"
+            for script in INLINE_SCRIPT.findall(response.text)
+        }
+
+        assert not re.search(r"https?:|\*|//", csp), (path, csp)
+        assert directives["default-src"] == "'none'", path
+        assert set(directives["script-src"].split()) == {"'self'"} | hashes, path
+        assert directives["connect-src"] == "'self'", path
+        assert ("'unsafe-inline'" in directives["style-src"]) == (path == "/redoc"), path
+    assert docs_client.get("/docs").headers["content-security-policy"].count("'sha256-") == 1
 
 
 # What this answers comes before any database work: liveness touches none.
