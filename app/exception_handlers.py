@@ -4,7 +4,8 @@ The body is an RFC 9457 problem: `application/problem+json` with `type`, `title`
 `status`, `detail` and `instance` (the request's path); a 422 adds `errors`, one per
 invalid field, and malformed JSON `line` and `column`. Every AppError is answered from
 what its class declares; routing's own errors (404 unknown path, 405) and the body size
-limit's 413 use the same format.
+limit's 413 use the same format. On a path the site's pages serve, the same error is a
+page instead (text/html, in the site's layout), with the same status and headers.
 """
 
 import logging
@@ -20,6 +21,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException
 from starlette.types import Scope
 
+from app.api.v1 import site
 from app.exceptions import AppError, InvalidInput, NotModified
 
 logger = logging.getLogger(__name__)
@@ -42,7 +44,11 @@ def problem(
     headers: Mapping[str, str] | None = None,
     type_: str = "about:blank",
     **members: Any,
-) -> ProblemResponse:
+) -> Response:
+    if site.is_page(scope):
+        # A person reading the site gets the error as a page they can go on from.
+        errors = members.get("errors", ())
+        return site.error_page(scope, status_code, detail, headers=headers, errors=errors)
     body: dict[str, Any] = {
         "type": type_,
         "title": HTTPStatus(status_code).phrase,
@@ -62,7 +68,7 @@ def field_error(loc: Sequence[str | int], msg: str, type_: str) -> dict[str, Any
     return {"loc": list(loc), "field": field, "msg": msg, "type": type_}
 
 
-def invalid_fields(scope: Scope, errors: list[dict[str, Any]]) -> ProblemResponse:
+def invalid_fields(scope: Scope, errors: list[dict[str, Any]]) -> Response:
     # The detail alone says what is wrong with each field; `errors` has it by field.
     reasons = "; ".join(f"{error['field']}: {error['msg']}" for error in errors)
     return problem(
@@ -74,7 +80,7 @@ def invalid_fields(scope: Scope, errors: list[dict[str, Any]]) -> ProblemRespons
     )
 
 
-def _malformed_json(scope: Scope, document: str, position: int, reason: str) -> ProblemResponse:
+def _malformed_json(scope: Scope, document: str, position: int, reason: str) -> Response:
     # Counted as Python's json module counts them: lines from 1, columns from 1.
     line = document.count("\n", 0, position) + 1
     column = position - document.rfind("\n", 0, position)
@@ -157,7 +163,7 @@ async def database_unavailable(request: Request, exc: Exception) -> Response:
     )
 
 
-def internal_error(scope: Scope) -> ProblemResponse:
+def internal_error(scope: Scope) -> Response:
     """The answer to an unexpected exception: nothing of it leaves the process."""
     return problem(
         scope, status.HTTP_500_INTERNAL_SERVER_ERROR, "an unexpected error; it has been logged"

@@ -10,7 +10,8 @@ source scripts/_local.sh
 "$POETRY" run ruff check .
 "$POETRY" run ruff format --check .
 "$POETRY" run mypy app tests
-# Debian's Chromium for tests/test_browser.py; instant once it is there. When it cannot be
-# installed the script says why, and the browser tests skip (under CI=true, fail).
+# Debian's Chromium and the pinned axe-core for the browser tests; quick once they are
+# there. When one cannot be installed the script says why, and the browser tests skip
+# (under CI=true, fail).
 ./scripts/install-browser.sh || true
 "$POETRY" run pytest "$@"

@@ -83,7 +83,8 @@ def test_recipes_are_listed_newest_first_with_source_and_submitter(
     expected = [newest, middle, older, oldest]
     assert labels(page) == [recipe.label for recipe in expected] == labels_newest_first(db)
     for item, recipe in zip(items(page), expected, strict=True):
-        assert item.find("a", class_="label").get("href") == recipe.url
+        # The card leads to the recipe's page on this site, not to where it came from.
+        assert item.find("a", class_="label").get("href") == f"/recipes/{recipe.id}"
         assert item.find("span", class_="source").text == recipe.source
     assert [item.find("span", class_="submitter").text for item in items(page)] == [
         f"added by user {nameless.id}",
