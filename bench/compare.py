@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.compare REV [--endpoint NAME ...] [--rounds 3] [--duration 10]
 
-REV is checked out into bench/data/before (a git worktree). Each side gets its own
+REV's files are written out into bench/data/before (`git archive`). Each side gets its own
 copy of one generated database, migrated by its own code. Every round measures each
 endpoint on both services in alternating order, one uvicorn worker pinned to core 0 and
 wrk to core 1, as bench/run.py does. Results go to bench/results/compare.{json,md}.
@@ -12,6 +12,7 @@ import argparse
 import json
 import os
 import random
+import shutil
 import statistics
 import subprocess
 import sys
@@ -35,17 +36,21 @@ from bench.run import (
 COMPARED = ("get by id", "list page 1 (100)", "home page", "create")
 
 
-def checkout(rev: str) -> Path:
-    """`rev` in a worktree of its own under bench/data (made anew each time)."""
-    tree = DATA / "before"
-    subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=PROJECT, check=False)
-    subprocess.run(["git", "worktree", "add", "--detach", str(tree), rev], cwd=PROJECT, check=True)
+def checkout(rev: str, tree: Path = DATA / "before") -> Path:
+    """`rev`'s files in `tree` (emptied first), written out by `git archive`: only read
+    from the repository, whose branches, index and worktrees stay as they are."""
+    shutil.rmtree(tree, ignore_errors=True)
+    tree.mkdir(parents=True)
+    archive = subprocess.Popen(["git", "archive", rev], cwd=PROJECT, stdout=subprocess.PIPE)
+    subprocess.run(["tar", "-x", "-C", str(tree)], stdin=archive.stdout, check=True)
+    if archive.wait() != 0:
+        raise SystemExit(f"git archive {rev} failed with {archive.returncode}")
     return tree
 
 
 def migrated_copy(source: Path, name: str, project: Path) -> Path:
     """A copy of `source` brought to `project`'s newest migration by `project` itself."""
-    copy = working_copy(source).rename(DATA / f"{name}.db")
+    copy = working_copy(source, name)
     subprocess.run(
         [sys.executable, "-m", "alembic", "upgrade", "head"],
         cwd=project,
@@ -60,8 +65,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("rev", help="the commit to compare this checkout with")
     parser.add_argument("--recipes", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--duration", type=float, default=10)
-    parser.add_argument("--warmup", type=float, default=3)
+    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument(
         "--endpoint", action="append", choices=COMPARED, help="only these (repeatable)"
     )

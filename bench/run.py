@@ -14,6 +14,7 @@ import json
 import os
 import random
 import re
+import resource
 import signal
 import sqlite3
 import statistics
@@ -148,27 +149,80 @@ def run(command: list[str], **env: str) -> None:
     subprocess.run(command, cwd=PROJECT, env=os.environ | env, check=True)
 
 
-def database(recipes: int) -> Path:
-    """A migrated database holding `recipes` generated recipes, built once and kept."""
+def database(recipes: int, *, rebuild: bool = False) -> Path:
+    """A migrated database holding `recipes` generated recipes and a recipe of the
+    measured shape (see `measured`), built once and kept (built anew with `rebuild`).
+    How long the sample-data command took is kept beside it (`build_time`)."""
     DATA.mkdir(exist_ok=True)
     path = DATA / f"recipes-{recipes}.db"
-    if not path.exists():
+    if rebuild or not path.exists():
         building = DATA / "building.db"
         _remove(building)
         url = f"sqlite:///{building}"
         run([sys.executable, "-m", "alembic", "upgrade", "head"], DATABASE_URL=url)
         generate = ["sample-data", "--recipes", str(recipes), "--random-seed", "1"]
-        run([sys.executable, "-m", "app.cli", *generate], DATABASE_URL=url)
+        started, cpu_before = time.monotonic(), _children_cpu()
+        made = subprocess.run(
+            [sys.executable, "-m", "app.cli", *generate],
+            cwd=PROJECT,
+            env=os.environ | {"DATABASE_URL": url},
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        seconds, cpu = time.monotonic() - started, _children_cpu() - cpu_before
+        _remove(path)
         _copy(building, path)
         _remove(building)
+        said = made.stdout.strip().splitlines()
+        build = {
+            "recipes": recipes,
+            "seconds": seconds,
+            "cpu_seconds": cpu,
+            "said": said[-1] if said else "",
+        }
+        _build_file(path).write_text(json.dumps(build) + "\n")
     else:  # kept from an earlier run: bring it to the current schema
         run([sys.executable, "-m", "alembic", "upgrade", "head"], DATABASE_URL=f"sqlite:///{path}")
+    measured(path)
     return path
 
 
-def working_copy(path: Path) -> Path:
-    """A copy the benchmark may write to (create adds rows), so every run starts alike."""
-    copy = DATA / "work.db"
+def _children_cpu() -> float:
+    """User + system CPU seconds of the finished child processes so far: on a shared
+    machine, what a command needed, where its wall-clock time also holds the waits."""
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
+def _build_file(path: Path) -> Path:
+    return path.with_suffix(".build.json")
+
+
+def build_time(path: Path) -> dict[str, object]:
+    """How `database` made `path`: the sample-data command's wall-clock and CPU seconds
+    (start-up and imports included) and its last line of output."""
+    return dict(json.loads(_build_file(path).read_text()))
+
+
+def measured(path: Path) -> list[int]:
+    """Ids of the recipes with 10 ingredients, 8 steps and 3 tags in `path`, after adding
+    one through the service's CRUD layer if the generated data has none (bench/inside.py)."""
+    done = subprocess.run(
+        [sys.executable, str(BENCH / "inside.py"), "measured"],
+        cwd=PROJECT,
+        env=os.environ | {"DATABASE_URL": f"sqlite:///{path}", "PYTHONPATH": str(PROJECT)},
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return list(json.loads(done.stdout.strip().splitlines()[-1])["ids"])
+
+
+def working_copy(path: Path, name: str = "work") -> Path:
+    """A copy the benchmark may write to (create adds rows), so every run starts alike;
+    one `name` for each server that needs a file of its own."""
+    copy = DATA / f"{name}.db"
     _remove(copy)
     _copy(path, copy)
     return copy
@@ -213,7 +267,9 @@ def serve(
             url = _listening_url(process, log)
             for _ in range(200):
                 try:
-                    requests.get(url + "/api/v1/recipes/1", timeout=1)
+                    # The first request imports and compiles what the others reuse:
+                    # on a busy machine it takes seconds.
+                    requests.get(url + "/api/v1/recipes/1", timeout=30)
                     break
                 except requests.ConnectionError:
                     time.sleep(0.1)
@@ -250,7 +306,12 @@ def wrk(
     method: str,
     token: str,
     connections: int = CONNECTIONS,
+    timeout: int = 2,
 ) -> dict[str, float]:
+    """One wrk run over `paths`. A request slower than `timeout` seconds counts as a
+    socket error, and its latency is left out of the percentiles."""
+    # wrk takes whole seconds ("-d10.0s" is a usage error).
+    seconds = max(1, round(seconds))
     paths_file = DATA / "paths.txt"
     paths_file.write_text("\n".join(paths) + "\n")
     env = os.environ | {
@@ -261,10 +322,16 @@ def wrk(
     }
     command = [
         "taskset", "-c", LOAD_CORE, "wrk", "-t1", f"-c{connections}", f"-d{seconds}s",
-        "--latency", "-s", str(LUA), server.url,
+        f"--timeout={timeout}s", "--latency", "-s", str(LUA), server.url,
     ]  # fmt: skip
     cpu_before = server.cpu_seconds()
-    output = subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout
+    done = subprocess.run(command, env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(
+            f"wrk exited with {done.returncode} on {server.name} ({paths[0]}, ...):\n"
+            f"{done.stdout}{done.stderr}"
+        )
+    output = done.stdout
     cpu = server.cpu_seconds() - cpu_before
     latency = {q: float(v) * _UNITS[u] for q, v, u in _LATENCY.findall(output)}
     requests_done = int(re.search(r"(\d+) requests in", output).group(1))  # type: ignore[union-attr]
@@ -355,6 +422,8 @@ def forget_created(db: Path, max_id: int) -> None:
     (10 s of creates add thousands of rows at the newest end, where lists and the LIKE
     scan start)."""
     with closing(sqlite3.connect(db, timeout=30)) as connection:
+        # On, as in the service: the recipes' lines, steps and tag links go with them.
+        connection.execute("PRAGMA foreign_keys = ON")
         with connection:
             connection.execute("DELETE FROM recipes WHERE id > ?", (max_id,))
         # And leave no WAL behind: the next run starts as the first did.
@@ -365,6 +434,16 @@ def _paths(endpoint: Endpoint, server: Server, context: Context) -> list[str]:
     if server.name == "ceiling" and endpoint.raw_paths is not None:
         return endpoint.raw_paths(context)
     return endpoint.paths(context)
+
+
+def _mentioned(connection: sqlite3.Connection, word: str) -> bool:
+    """Whether any recipe has `word` in a column that search reads."""
+    columns = ("label", "source", "description", "foods_text", "tags_text")
+    where = " OR ".join(f"{column} LIKE ?" for column in columns)
+    found = connection.execute(
+        f"SELECT 1 FROM recipes WHERE {where} LIMIT 1", [f"%{word}%"] * len(columns)
+    )
+    return found.fetchone() is not None
 
 
 def lockup_check(db: Path, seconds: float) -> dict[str, object]:
@@ -505,8 +584,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--recipes", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--duration", type=float, default=10, help="seconds per measurement")
-    parser.add_argument("--warmup", type=float, default=3, help="seconds per endpoint")
+    parser.add_argument("--duration", type=int, default=10, help="seconds per measurement")
+    parser.add_argument("--warmup", type=int, default=3, help="seconds per endpoint")
     parser.add_argument(
         "--quick", action="store_true", help="a smoke run: 1 round of 2 s, small growth curve"
     )
@@ -527,14 +606,13 @@ def main(argv: list[str] | None = None) -> int:
         serve("ceiling", "bench.raw_app:app", db) as raw,
     ):
         common, rare = vocabulary(db)
-        context = Context(args.recipes, args.recipes, sign_up(app), common=common, rare=rare, db=db)
         with closing(sqlite3.connect(db)) as connection:
-            for word in context.absent:
-                found = connection.execute(
-                    "SELECT count(*) FROM recipes WHERE label LIKE ? OR source LIKE ?",
-                    (f"%{word}%", f"%{word}%"),
-                ).fetchone()[0]
-                assert found == 0, f"{word} is in {found} recipes"
+            (max_id,) = connection.execute("SELECT max(id) FROM recipes").fetchone()
+            # A word the generated data has after all (in a food, say) is not absent.
+            absent = [word for word in ABSENT if not _mentioned(connection, word)]
+        context = Context(
+            args.recipes, max_id, sign_up(app), common=common, rare=rare, absent=absent, db=db
+        )
         context.cursors = deep_cursors(app, 1000) if args.recipes >= 100_000 else []
         runs = measure_rounds(app, raw, context, args)
     summary = summarise(runs)

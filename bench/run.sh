@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The benchmark in one command: install what it needs (the project with the bench group,
-# Debian's wrk), then bench/run.py. Arguments go to run.py (--quick for a smoke run).
+# Debian's wrk), then bench/run.py, or with `recipes` first bench/recipes.py (real
+# recipes, issue 13). Other arguments go to the script (--quick for a smoke run).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/_poetry.sh
@@ -14,4 +15,8 @@ if ! command -v wrk >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -qq wrk >&2
 fi
 "$POETRY" install --all-extras --with bench
+if [ "${1:-}" = recipes ]; then
+  shift
+  exec "$POETRY" run python -m bench.recipes "$@"
+fi
 exec "$POETRY" run python bench/run.py "$@"
