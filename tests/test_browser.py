@@ -7,7 +7,6 @@ tests skip, except under CI=true, where they fail.
 
 import os
 from collections.abc import Iterator
-from pathlib import Path
 from random import Random
 from typing import Any
 from urllib.parse import urlsplit
@@ -27,28 +26,16 @@ from playwright.sync_api import (
 )
 from sqlalchemy.orm import Session
 
-from app.core.config import DEFAULT_PASSWORD, PROJECT_DIR
+from app.core.config import DEFAULT_PASSWORD
 from app.db.sample_data import add_sample_data
 from app.db.session import make_engine
 from app.db.types import utcnow
+from tests.utils.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
 from tests.utils.migrations import alembic_config
 from tests.utils.processes import running_service
 
 pytestmark = pytest.mark.e2e
 
-CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
-# Playwright adds --headless, --no-sandbox (it runs as root here) and a fresh, empty
-# --user-data-dir. Without the background-networking switches Chromium keeps calling
-# out to Google's services, which this closed network refuses.
-CHROMIUM_ARGS = [
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-ARTIFACTS = PROJECT_DIR / "test-artifacts"
 SAMPLE_RECIPES = 60  # with the 7 starter recipes: 4 pages of 20
 SEARCH_WORD = "bread"
 # Colours from app/static/style.css: --ink for the header, --accent for recipe labels.

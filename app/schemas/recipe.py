@@ -287,20 +287,24 @@ def _names(tags: Any) -> Any:
     return [getattr(tag, "name", tag) for tag in tags]
 
 
+# The example recipe as the service returns it.
+_STORED_EXAMPLE: JsonDict = {
+    "id": 1,
+    **_EXAMPLE,
+    "total_minutes": 60,
+    "submitter_id": 1,
+    "created_at": "2026-11-22T09:30:00Z",
+    "updated_at": "2026-11-22T09:30:00Z",
+}
+
+
 class RecipeSummary(PublicSchema):
     """A recipe in a list: every field but its ingredients and steps."""
 
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
-                {
-                    "id": 1,
-                    **{k: v for k, v in _EXAMPLE.items() if k not in ("ingredients", "steps")},
-                    "total_minutes": 60,
-                    "submitter_id": 1,
-                    "created_at": "2026-11-22T09:30:00Z",
-                    "updated_at": "2026-11-22T09:30:00Z",
-                }
+                {k: v for k, v in _STORED_EXAMPLE.items() if k not in ("ingredients", "steps")}
             ]
         }
     )
@@ -325,20 +329,7 @@ class RecipeSummary(PublicSchema):
 class RecipePublic(RecipeSummary):
     """A whole recipe."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "id": 1,
-                    **_EXAMPLE,
-                    "total_minutes": 60,
-                    "submitter_id": 1,
-                    "created_at": "2026-11-22T09:30:00Z",
-                    "updated_at": "2026-11-22T09:30:00Z",
-                }
-            ]
-        }
-    )
+    model_config = ConfigDict(json_schema_extra={"examples": [_STORED_EXAMPLE]})
 
     ingredients: list[IngredientPublic]
     steps: list[StepPublic]
