@@ -7,13 +7,11 @@ tests skip, except under CI=true, where they fail.
 
 import os
 from collections.abc import Iterator
-from random import Random
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 import requests
-from alembic import command
 from playwright.sync_api import (
     Browser,
     ConsoleMessage,
@@ -24,15 +22,9 @@ from playwright.sync_api import (
     expect,
     sync_playwright,
 )
-from sqlalchemy.orm import Session
 
 from app.core.config import DEFAULT_PASSWORD
-from app.db.sample_data import add_sample_data
-from app.db.session import make_engine
-from app.db.types import utcnow
-from tests.utils.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
-from tests.utils.migrations import alembic_config
-from tests.utils.processes import running_service
+from tests.utils.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, sample_site
 
 pytestmark = pytest.mark.e2e
 
@@ -54,18 +46,9 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     the sample-data command itself runs as a process in test_cli.py.
     """
     workdir = tmp_path_factory.mktemp("browser")
-    database_url = f"sqlite:///{workdir / 'browser.db'}"
-    engine = make_engine(database_url, pooled=False)
-    try:
-        with engine.connect() as connection:
-            command.upgrade(alembic_config(connection), "head")
-        with Session(engine) as db:
-            add_sample_data(db, users=3, recipes=SAMPLE_RECIPES, rng=Random(4), until=utcnow())
-    finally:
-        engine.dispose()
-    with running_service(
+    with sample_site(
         workdir,
-        DATABASE_URL=database_url,
+        recipes=SAMPLE_RECIPES,
         FIRST_SUPERUSER=ADMIN,
         FIRST_SUPERUSER_PASSWORD=DEFAULT_PASSWORD,
     ) as url:
