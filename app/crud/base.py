@@ -23,6 +23,7 @@ from sqlalchemy import (
     ColumnElement,
     Select,
     and_,
+    bindparam,
     func,
     inspect,
     literal,
@@ -30,7 +31,8 @@ from sqlalchemy import (
     select,
     tuple_,
 )
-from sqlalchemy.orm import DeclarativeBase, Session, selectinload, undefer
+from sqlalchemy.orm import DeclarativeBase, RelationshipProperty, Session, selectinload, undefer
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.orm.interfaces import ORMOption
 
@@ -111,7 +113,10 @@ class CRUDBase(Generic[ModelT, CreateT, UpdateT]):
         self._child_classes = {
             name: mapper.relationships[name].mapper.class_ for name in self.children
         }
-        self._get_options = [selectinload(getattr(model, name)) for name in self._collections]
+        self._get_statement = select(model).where(key_column == bindparam("key"))
+        self._collection_statements = {
+            name: _rows_of(mapper.relationships[name]) for name in self._collections
+        }
         self._list_options = [
             selectinload(getattr(model, name))
             if name in mapper.relationships
@@ -151,11 +156,21 @@ class CRUDBase(Generic[ModelT, CreateT, UpdateT]):
         return (*self.children, *self.links)
 
     def get(self, db: Session, id: Any) -> ModelT | None:
-        """The row whose primary key is `id`, with its collections, or None."""
-        # A query rather than Session.get, which would hand back a row already in the
-        # session as it is, its collections perhaps unloaded.
-        statement = select(self.model).where(self._key_column == id)
-        return db.scalars(statement.options(*self._get_options)).first()
+        """The row whose primary key is `id`, with its collections, or None.
+
+        One statement for the row and one per collection, each built once: a
+        selectinload builds its statement anew on every load, which costs more CPU than
+        running it. A collection already loaded in the session is kept as it is, as a
+        loader would keep it.
+        """
+        obj = db.scalars(self._get_statement, {"key": id}).first()
+        if obj is None:
+            return None
+        unloaded = inspect(obj).unloaded
+        for name, statement in self._collection_statements.items():
+            if name in unloaded:
+                set_committed_value(obj, name, db.scalars(statement, {"key": id}).all())
+        return obj
 
     def get_or_raise(self, db: Session, id: Any) -> ModelT:
         obj = self.get(db, id)
@@ -382,3 +397,17 @@ def _value(value: Any) -> Any:
     if isinstance(value, list):
         return [_value(item) for item in value]
     return value
+
+
+def _rows_of(relation: RelationshipProperty[Any]) -> Select[Any]:
+    """The rows of the collection `relation` for the parent whose key is bound as `key`,
+    in the relationship's order."""
+    ((_, parent_key),) = relation.synchronize_pairs
+    statement = select(relation.mapper)
+    if relation.secondary is not None:
+        assert relation.secondaryjoin is not None
+        statement = statement.join(relation.secondary, relation.secondaryjoin)
+    statement = statement.where(parent_key == bindparam("key"))
+    if relation.order_by:
+        statement = statement.order_by(*relation.order_by)
+    return statement
