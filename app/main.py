@@ -10,7 +10,7 @@ from anyio import to_thread
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from app import exception_handlers
+from app import exception_handlers, metrics
 from app.api import docs, health, openapi
 from app.api.deps import require_json
 from app.api.routing import APIRouter
@@ -22,6 +22,7 @@ from app.middleware import (
     BodySizeLimit,
     HeadAsGet,
     MethodNotAllowed,
+    PublicHost,
     RequestContext,
     SecurityHeaders,
     SingleQueryValues,
@@ -41,11 +42,13 @@ async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
     # collection: those took 70-100 ms each here, and were the p99 of every read.
     gc.collect()
     gc.freeze()
+    metrics.worker_started()
     yield
     # uvicorn gets here after the requests in flight have finished (or its graceful
     # shutdown timeout has passed).
     engine.dispose()
     logger.info("shut down: database connections closed")
+    metrics.worker_stopping()
 
 
 api_v1 = APIRouter(prefix=API_V1, dependencies=[Depends(require_json)])
@@ -68,18 +71,20 @@ app = FastAPI(
 exception_handlers.register(app)
 openapi.install(app)
 docs.install(app)
-# The last added runs first: security headers, then ids and the access log, around
-# everything.
+# The last added runs first: the public host before anything reads Host, then security
+# headers, then ids, the access log and the request metrics, around everything.
 app.add_middleware(BodySizeLimit, max_bytes=settings.MAX_REQUEST_BODY_BYTES)
 app.add_middleware(SingleQueryValues, repeatable=lambda: openapi.repeatable_query_parameters(app))
 app.add_middleware(MethodNotAllowed, methods=lambda: openapi.path_methods(app))
 app.add_middleware(HeadAsGet)
-app.add_middleware(RequestContext)
+app.add_middleware(RequestContext, routes=lambda: app.routes)
 app.add_middleware(SecurityHeaders)
+app.add_middleware(PublicHost, public_base_url=settings.PUBLIC_BASE_URL)
 app.include_router(api_v1)
 # Outside api_v1, whose routes take JSON only: the login form is URL-encoded.
 app.include_router(login.router, prefix=API_V1)
 app.include_router(health.router)
+app.include_router(metrics.router)
 app.include_router(home.router)
 app.mount(
     "/static",

@@ -1,5 +1,6 @@
-"""ASGI middleware: security headers, request ids and access log, HEAD for every GET,
-405 for a method a path does not answer, query parameters given once, body size limit."""
+"""ASGI middleware: the public host, security headers, request ids, access log and
+request metrics, HEAD for every GET, 405 for a method a path does not answer, query
+parameters given once, body size limit."""
 
 import base64
 import hashlib
@@ -8,12 +9,14 @@ import random
 import re
 import time
 from collections import Counter
-from collections.abc import Callable
-from urllib.parse import parse_qsl
+from collections.abc import Callable, Sequence
+from urllib.parse import parse_qsl, urlsplit
 
 from starlette.datastructures import Headers, MutableHeaders
+from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app import metrics
 from app.api import docs
 from app.api.openapi import PathMethods
 from app.core.logs import request_id
@@ -68,21 +71,88 @@ def new_request_id() -> str:
     return f"{random.getrandbits(128):032x}"
 
 
-class RequestContext:
-    """Gives each request an id (the client's X-Request-ID if sane, else a new one),
-    returns it in X-Request-ID, and logs one line when the request is done.
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 
-    An exception no handler took is logged here, with the id, and answered with a
-    500 problem that carries nothing of it.
+
+class PublicHost:
+    """Puts the service's own name in place of the Host a client sent, before anything
+    reads it.
+
+    Every absolute URL the app writes (the Location of a 201, Starlette's trailing-slash
+    redirects, any `url_for`) is made of the scope's scheme and Host header, and a
+    client writes Host: whatever it sent would come back in them, to be followed by
+    whoever reads the answer, or kept by a cache. The rule:
+
+    - With `public_base_url` (PUBLIC_BASE_URL), the scheme, host and port are its own.
+    - Without, Host names the address the connection came in on (scope["server"]), as
+      the server reports it; with none (a Unix socket), `localhost`.
+
+    X-Forwarded-Proto and X-Forwarded-Host are never read, from any peer: behind a proxy
+    that ends TLS or serves another name, PUBLIC_BASE_URL says what clients use, once.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, public_base_url: str | None) -> None:
         self.app = app
+        self.public: tuple[str, tuple[str, int], bytes] | None = None
+        if public_base_url is not None:
+            parts = urlsplit(public_base_url)
+            assert parts.hostname is not None  # checked by the settings
+            port = parts.port or _DEFAULT_PORTS[parts.scheme]
+            self.public = (parts.scheme, (parts.hostname, port), parts.netloc.encode("ascii"))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        headers = [(name, value) for name, value in scope["headers"] if name != b"host"]
+        if self.public is not None:
+            scheme, server, host = self.public
+            scope = {**scope, "scheme": scheme, "server": server}
+        else:
+            host = _host_header(scope)
+        headers.append((b"host", host))
+        await self.app({**scope, "headers": headers}, receive, send)
+
+
+def _host_header(scope: Scope) -> bytes:
+    """The Host naming the server's own address."""
+    server = scope.get("server")
+    if not server or server[1] is None:
+        return b"localhost"
+    host: str = server[0]
+    port: int = server[1]
+    if ":" in host:  # IPv6
+        host = f"[{host}]"
+    if port == _DEFAULT_PORTS.get(scope.get("scheme", "http")):
+        return host.encode("ascii")
+    return f"{host}:{port}".encode("ascii")
+
+
+class RequestContext:
+    """Gives each request an id (the client's X-Request-ID if sane, else a new one),
+    returns it in X-Request-ID, logs one line when the request is done, and counts it
+    in the metrics (app/metrics.py), by the template of the route that took it
+    (`routes()`, the app's routes, is called once, on the first request, when every
+    route is in place; without it, every request counts as unmatched).
+
+    An exception no handler took is logged here, with the id, and answered with a
+    500 problem that carries nothing of it.
+    """
+
+    def __init__(
+        self, app: ASGIApp, routes: Callable[[], Sequence[BaseRoute]] = lambda: ()
+    ) -> None:
+        self.app = app
+        self.routes = routes
+        self._templates: metrics.RouteTemplates | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if self._templates is None:
+            self._templates = metrics.RouteTemplates(self.routes())
+        templates = self._templates
         sent = Headers(scope=scope).get("x-request-id", "")
         rid = sent if _SANE_REQUEST_ID.fullmatch(sent) else new_request_id()
         token = request_id.set(rid)
@@ -106,7 +176,9 @@ class RequestContext:
                 raise
             await internal_error(scope)(scope, receive, send_with_id)
         finally:
-            duration_ms = round((time.perf_counter() - started) * 1000, 1)
+            seconds = time.perf_counter() - started
+            metrics.observe_request(templates.of(scope), scope["method"], status, seconds)
+            duration_ms = round(seconds * 1000, 1)
             logger.info(
                 "%s %s %s %.1fms",
                 scope["method"],
@@ -208,7 +280,14 @@ class HeadAsGet:
                 message = {"type": "http.response.body", "body": b"", "more_body": False}
             await send(message)
 
-        await self.app({**scope, "method": "GET"}, receive, send_headers_only)
+        as_get = {**scope, "method": "GET"}
+        try:
+            await self.app(as_get, receive, send_headers_only)
+        finally:
+            # The route the GET found took the HEAD: the request metrics name it.
+            for key in ("route", "endpoint"):
+                if key in as_get:
+                    scope[key] = as_get[key]
 
 
 class MethodNotAllowed:

@@ -5,6 +5,7 @@ import os
 import secrets
 from pathlib import Path
 from typing import Annotated, Literal, Self
+from urllib.parse import urlsplit
 
 from limits import parse_many
 from pydantic import (
@@ -98,6 +99,15 @@ class Settings(BaseSettings):
     # Test each connection as it leaves the pool, so one the server has closed (restart,
     # failover, killed session) is replaced instead of failing a request.
     DB_POOL_PRE_PING: bool = True
+    # PgBouncer in transaction mode (before 1.21, or without max_prepared_statements)
+    # hands each transaction to whichever server connection is free, where a statement
+    # psycopg prepared on another one does not exist: false turns preparing off.
+    DB_PREPARED_STATEMENTS: bool = True
+    # Server processes run.sh starts (uvicorn's own supervisor), each with its own pool.
+    WORKERS: Annotated[int, Field(ge=1, le=64)] = 1
+    # The most connections one instance may open, all workers together: the database's
+    # max_connections shared among the instances. Unset: not checked.
+    DB_CONNECTION_BUDGET: PositiveInt | None = None
     # Threads that run the synchronous routes and dependencies (anyio's default is 40).
     # More pooled connections than threads could never all be used.
     WORKER_THREADS: PositiveInt = 40
@@ -147,6 +157,11 @@ class Settings(BaseSettings):
     EMAILS_FROM: EmailStr | None = None
     PASSWORD_RESET_TOKEN_EXPIRE_MINUTES: Annotated[int, Field(ge=1, le=24 * 60)] = 30
 
+    # Where clients reach the service (scheme and host, e.g. https://recipes.example.com):
+    # every absolute URL it writes (Location, redirects) starts with it. Unset: with the
+    # address the server listens on; never with the Host a client sent (app/middleware.py).
+    PUBLIC_BASE_URL: str | None = None
+
     LOG_LEVEL: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     # json: one JSON object per line, for log collectors; text: for people.
     LOG_FORMAT: Literal["json", "text"] = "text"
@@ -193,6 +208,33 @@ class Settings(BaseSettings):
             raise ValueError("must be a redis:// or rediss:// URL")
         return value
 
+    @field_validator("PUBLIC_BASE_URL")
+    @classmethod
+    def _origin(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        example = "e.g. https://recipes.example.com"
+        parts = urlsplit(value)
+        try:
+            parts.port  # noqa: B018 -- raises for a port that is no port
+        except ValueError:
+            raise ValueError(f"{value!r} has an invalid port") from None
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"{value!r} is not an http:// or https:// URL ({example})")
+        if parts.username is not None or parts.password is not None:
+            raise ValueError(f"{value!r}: no user name or password in it ({example})")
+        # It becomes the Host header, which is ASCII.
+        if not parts.netloc.isascii():
+            raise ValueError(f"{value!r}: write an international host name in its xn-- form")
+        # The app's routes, pages and links are all at the root: a prefix would need
+        # every one of them to carry it.
+        if parts.path not in ("", "/") or parts.query or parts.fragment:
+            raise ValueError(
+                f"{value!r}: give the scheme and host only ({example}); "
+                "serving under a path prefix is not supported"
+            )
+        return f"{parts.scheme}://{parts.netloc.lower()}"
+
     @field_validator("DATABASE_URL")
     @classmethod
     def _parseable_url(cls, value: str) -> str:
@@ -233,7 +275,20 @@ class Settings(BaseSettings):
             raise ValueError("DB_POOL_SIZE + DB_MAX_OVERFLOW must not exceed WORKER_THREADS")
         return self
 
-    @field_validator("SMTP_HOST", "SMTP_USER", mode="before")
+    @model_validator(mode="after")
+    def _within_connection_budget(self) -> Self:
+        budget = self.DB_CONNECTION_BUDGET
+        if budget is not None and self.instance_connection_limit > budget:
+            raise ValueError(
+                f"WORKERS={self.WORKERS} × (DB_POOL_SIZE={self.DB_POOL_SIZE} + "
+                f"DB_MAX_OVERFLOW={self.DB_MAX_OVERFLOW}) = {self.instance_connection_limit} "
+                f"connections, over DB_CONNECTION_BUDGET={budget}"
+            )
+        return self
+
+    @field_validator(
+        "SMTP_HOST", "SMTP_USER", "PUBLIC_BASE_URL", "DB_CONNECTION_BUDGET", mode="before"
+    )
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         # `SMTP_HOST=` in a .env file means "no SMTP server", not a host named "".
@@ -262,6 +317,11 @@ class Settings(BaseSettings):
         return self.DB_POOL_SIZE + self.DB_MAX_OVERFLOW
 
     @property
+    def instance_connection_limit(self) -> int:
+        """The connections all of one instance's workers may open at once."""
+        return self.WORKERS * self.db_connection_limit
+
+    @property
     def emails_enabled(self) -> bool:
         return self.SMTP_HOST is not None
 
@@ -285,3 +345,9 @@ def load_settings() -> Settings:
 
 settings = load_settings()
 logging.getLogger("app").setLevel(settings.LOG_LEVEL)
+
+if __name__ == "__main__":
+    # run.sh's check before anything starts: load_settings has stopped the process with
+    # one line if a setting is wrong (uvicorn would restart a worker that failed on one,
+    # again and again). It starts as many workers as the settings say, .env included.
+    print(settings.WORKERS)

@@ -23,6 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+from app import metrics
 from app.core import security
 from app.core.config import settings
 from app.exceptions import Overloaded
@@ -69,10 +70,13 @@ class HashLimiter:
         if turns.running.locked() and turns.waiting >= self.queue_limit:
             raise Overloaded("too many sign-ins at once; retry in a moment")
         turns.waiting += 1
+        metrics.HASHES_WAITING.inc()
         try:
             await turns.running.acquire()
         finally:
             turns.waiting -= 1
+            metrics.HASHES_WAITING.dec()
+        metrics.HASHES_RUNNING.inc()
         try:
             running = asyncio.get_running_loop().run_in_executor(
                 self._threads, functools.partial(work, *args)
@@ -85,6 +89,7 @@ class HashLimiter:
                 await asyncio.wait([running])
                 raise
         finally:
+            metrics.HASHES_RUNNING.dec()
             turns.running.release()
 
     def _here(self) -> _Turns:

@@ -12,22 +12,30 @@ from contextlib import asynccontextmanager, nullcontext
 from typing import Any
 
 from anyio import to_thread
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
+from app import metrics
 from app.core.config import settings
 from app.db import sqlite
 
 logger = logging.getLogger(__name__)
 
 
-def make_engine(url: str | URL, *, pooled: bool = True) -> Engine:
+def make_engine(
+    url: str | URL,
+    *,
+    pooled: bool = True,
+    prepared_statements: bool = settings.DB_PREPARED_STATEMENTS,
+) -> Engine:
     """An engine for `url` with the per-dialect settings this service relies on.
 
     One-shot tools (Alembic, prestart) ask for `pooled=False`: nothing to keep open.
+    `prepared_statements=False` keeps psycopg from preparing any (PgBouncer in
+    transaction mode; see DB_PREPARED_STATEMENTS).
     """
     url = make_url(url)
     # hide_parameters: errors and logs show the SQL, never the values (a password hash).
@@ -45,12 +53,22 @@ def make_engine(url: str | URL, *, pooled: bool = True) -> Engine:
     else:
         # Both drivers take connect_timeout in seconds.
         options["connect_args"] = {"connect_timeout": settings.DB_CONNECT_TIMEOUT}
+        if url.get_driver_name() == "psycopg" and not prepared_statements:
+            options["connect_args"]["prepare_threshold"] = None
         options["pool_pre_ping"] = settings.DB_POOL_PRE_PING
         options["pool_recycle"] = settings.DB_POOL_RECYCLE
     engine = create_engine(url, **options)
     if sqlite.is_sqlite(url):
         sqlite.install(engine)
+    if pooled:
+        _count_connections_in_use(engine)
     return engine
+
+
+def _count_connections_in_use(engine: Engine) -> None:
+    # Every checkout is matched by one checkin, an invalidated connection's included.
+    event.listen(engine, "checkout", lambda *_: metrics.DB_CONNECTIONS_IN_USE.inc())
+    event.listen(engine, "checkin", lambda *_: metrics.DB_CONNECTIONS_IN_USE.dec())
 
 
 class Database:
@@ -91,7 +109,7 @@ class Database:
         The session connects on first use, in the route's worker thread.
         """
         writer_turn = self._writer_turns.here() if may_write and self._writer_turns else None
-        async with writer_turn or nullcontext(), self._slots_here():
+        async with writer_turn or nullcontext(), self._slot():
             session = (self.writing if may_write else self.reading)()
             try:
                 yield session
@@ -100,6 +118,20 @@ class Database:
                     _close(session)
                 else:
                     await to_thread.run_sync(_close, session)
+
+    @asynccontextmanager
+    async def _slot(self) -> AsyncIterator[None]:
+        """One of the connection slots, counted in the metrics while it is waited for."""
+        slots = self._slots_here()
+        metrics.DB_REQUESTS_WAITING.inc()
+        try:
+            await slots.acquire()
+        finally:
+            metrics.DB_REQUESTS_WAITING.dec()
+        try:
+            yield
+        finally:
+            slots.release()
 
     def _slots_here(self) -> asyncio.Semaphore:
         """The connection slots of the running event loop (the server has one loop;

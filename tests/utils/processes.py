@@ -136,3 +136,29 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
         except subprocess.TimeoutExpired:
             continue
     process.wait()
+
+
+# What each uvicorn worker logs once it accepts connections.
+WORKER_READY = "Application startup complete."
+
+
+@contextmanager
+def workers_service(workdir: Path, workers: int, **settings: str) -> Iterator[str]:
+    """`running_service` with WORKERS=`workers`, once every worker accepts connections.
+
+    With several workers uvicorn reports its port as it binds the socket, before any
+    worker listens on it: until one does, connections are refused.
+    """
+    with running_service(workdir, WORKERS=str(workers), **settings) as url:
+        wait_for_workers(workdir / "server.log", workers)
+        yield url
+
+
+def wait_for_workers(log: Path, workers: int) -> None:
+    """Until `log`, a server's, shows `workers` workers accepting connections."""
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if log.read_text(errors="replace").count(WORKER_READY) >= workers:
+            return
+        time.sleep(0.1)
+    raise ServiceFailed(f"not {workers} workers within {STARTUP_SECONDS} s:\n{log.read_text()}")
