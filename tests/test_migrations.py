@@ -78,9 +78,11 @@ def _insert_rows(connection: Connection) -> None:
 
 
 def _rows(connection: Connection) -> dict[str, list[dict[str, Any]]]:
+    """Every column of every user and recipe, but PostgreSQL's stored search document
+    (revision 0008), which the database computes from the others."""
     rows = {
         table: [
-            dict(row)
+            {key: value for key, value in row.items() if include_name(key, "column", None)}
             for row in connection.execute(text(f"SELECT * FROM {table} ORDER BY id")).mappings()
         ]
         for table in ("users", "recipes")

@@ -1,7 +1,7 @@
 """Full-text search over recipes, on each engine's own index: label, source,
 description, the ingredients' foods and the tag names.
 
-The indexes come from migrations 0004 and 0007; the foods and tags are indexed through
+The indexes come from migrations 0004, 0007 and 0008; the foods and tags are indexed through
 `recipes.foods_text` and `recipes.tags_text`, which crud.recipe writes with the lists.
 User input never reaches an engine's query language as written: it is cut into words
 (runs of letters and digits, in any script) and every other character is dropped, so
@@ -28,16 +28,9 @@ from app.models.recipe import Recipe
 # tags): a word in the label counts ten times one in the source or description.
 _FTS5 = table("recipes_fts", literal_column("rowid"))
 _FTS5_RANK = "bm25(recipes_fts, 10.0, 1.0, 1.0, 2.0, 4.0)"
-# PostgreSQL: the indexed expression, written exactly as migration 0007's GIN index
-# (the planner only uses the index for an identical expression). Weights: label A,
-# tags B, foods C, source and description D.
-_TSVECTOR = (
-    "setweight(to_tsvector('simple', recipes_fts_text(recipes.label)), 'A')"
-    " || setweight(to_tsvector('simple', recipes_fts_text(coalesce(recipes.tags_text, ''))), 'B')"
-    " || setweight(to_tsvector('simple', recipes_fts_text(coalesce(recipes.foods_text, ''))), 'C')"
-    " || setweight(to_tsvector('simple',"
-    " recipes_fts_text(recipes.source || ' ' || coalesce(recipes.description, ''))), 'D')"
-)
+# PostgreSQL: the weighted tsvector each row stores and the GIN index covers (migration
+# 0008): label A, tags B, foods C, source and description D.
+_TSVECTOR = "recipes.recipes_fts_document"
 _SEARCHED = ("label", "source", "description", "foods_text", "tags_text")
 
 
