@@ -32,6 +32,9 @@ ACCESS: dict[tuple[str, str], str] = {
     ("HEAD", "/"): ANYONE,
     ("GET", "/health/live"): ANYONE,
     ("GET", "/health/ready"): ANYONE,
+    # Like the health checks, for what runs beside the instances (Prometheus); the
+    # proxy refuses it on the public side (deploy/haproxy.cfg, tests/test_cluster.py).
+    ("GET", "/metrics"): ANYONE,
     ("GET", "/api/v1/recipes"): ANYONE,
     ("GET", "/api/v1/recipes/search"): ANYONE,
     ("GET", "/api/v1/recipes/{recipe_id}"): ANYONE,
