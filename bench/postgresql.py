@@ -85,6 +85,7 @@ from bench.run import (
     _children_cpu,
     _listening_url,
     run,
+    sample_data,
     sign_up,
     wrk,
 )
@@ -245,23 +246,7 @@ def prepare(server: str, database: str, recipes: int, *, reuse: bool) -> dict[st
         f"CREATE DATABASE \"{database}\" ENCODING 'UTF8' TEMPLATE template0",
     )
     run([sys.executable, "-m", "alembic", "upgrade", "head"], DATABASE_URL=url)
-    generate = ["sample-data", "--recipes", str(recipes), "--random-seed", "1"]
-    began, cpu_before = time.monotonic(), _children_cpu()
-    made = subprocess.run(
-        [sys.executable, "-m", "app.cli", *generate],
-        cwd=PROJECT,
-        env=os.environ | {"DATABASE_URL": url},
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    said = made.stdout.strip().splitlines()
-    return {
-        "recipes": recipes,
-        "seconds": time.monotonic() - began,
-        "cpu_seconds": _children_cpu() - cpu_before,
-        "said": said[-1] if said else "",
-    }
+    return sample_data(url, recipes)
 
 
 def rare_words(monitor: psycopg.Connection[Any]) -> dict[str, int]:

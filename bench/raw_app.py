@@ -292,18 +292,19 @@ def route(method: str, path: str, query_string: str, body: bytes) -> Response:
     return _json(404, {"detail": "not found"})
 
 
-async def app(scope: Scope, receive: Receive, send: Send) -> None:
-    if scope["type"] != "http":
-        return
-    body = b""
+async def read_body(receive: Receive) -> bytes:
+    """The whole request body."""
+    body: bytes = b""
     while True:
         message = await receive()
-        body += message.get("body", b"")
+        body += bytes(message.get("body", b""))
         if not message.get("more_body"):
-            break
-    status, content_type, payload, headers = route(
-        scope["method"], scope["path"], scope["query_string"].decode(), body
-    )
+            return body
+
+
+async def answer(send: Send, answered: Response) -> None:
+    """Send a route's (status, content type, payload, headers)."""
+    status, content_type, payload, headers = answered
     await send(
         {
             "type": "http.response.start",
@@ -316,3 +317,10 @@ async def app(scope: Scope, receive: Receive, send: Send) -> None:
         }
     )
     await send({"type": "http.response.body", "body": payload})
+
+
+async def app(scope: Scope, receive: Receive, send: Send) -> None:
+    if scope["type"] != "http":
+        return
+    body = await read_body(receive)
+    await answer(send, route(scope["method"], scope["path"], scope["query_string"].decode(), body))

@@ -42,6 +42,8 @@ from bench.raw_app import (
     _json,
     _quantity,
     _summary,
+    answer,
+    read_body,
 )
 
 # The recipes' own columns, unqualified: every statement here reads one table of them.
@@ -212,24 +214,6 @@ async def route(method: str, path: str, query_string: str, body: bytes) -> Respo
 async def app(scope: Scope, receive: Receive, send: Send) -> None:
     if scope["type"] != "http":
         return
-    body = b""
-    while True:
-        message = await receive()
-        body += message.get("body", b"")
-        if not message.get("more_body"):
-            break
-    status, content_type, payload, headers = await route(
-        scope["method"], scope["path"], scope["query_string"].decode(), body
-    )
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", content_type),
-                (b"content-length", str(len(payload)).encode()),
-                *headers,
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": payload})
+    body = await read_body(receive)
+    answered = await route(scope["method"], scope["path"], scope["query_string"].decode(), body)
+    await answer(send, answered)

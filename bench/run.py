@@ -160,32 +160,38 @@ def database(recipes: int, *, rebuild: bool = False) -> Path:
         _remove(building)
         url = f"sqlite:///{building}"
         run([sys.executable, "-m", "alembic", "upgrade", "head"], DATABASE_URL=url)
-        generate = ["sample-data", "--recipes", str(recipes), "--random-seed", "1"]
-        started, cpu_before = time.monotonic(), _children_cpu()
-        made = subprocess.run(
-            [sys.executable, "-m", "app.cli", *generate],
-            cwd=PROJECT,
-            env=os.environ | {"DATABASE_URL": url},
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-        seconds, cpu = time.monotonic() - started, _children_cpu() - cpu_before
+        build = sample_data(url, recipes)
         _remove(path)
         _copy(building, path)
         _remove(building)
-        said = made.stdout.strip().splitlines()
-        build = {
-            "recipes": recipes,
-            "seconds": seconds,
-            "cpu_seconds": cpu,
-            "said": said[-1] if said else "",
-        }
         _build_file(path).write_text(json.dumps(build) + "\n")
     else:  # kept from an earlier run: bring it to the current schema
         run([sys.executable, "-m", "alembic", "upgrade", "head"], DATABASE_URL=f"sqlite:///{path}")
     measured(path)
     return path
+
+
+def sample_data(url: str, recipes: int) -> dict[str, object]:
+    """Run the sample-data command for `recipes` recipes (seed 1) on the database at
+    `url`: its wall-clock and CPU seconds (start-up and imports included) and its last
+    line of output."""
+    generate = ["sample-data", "--recipes", str(recipes), "--random-seed", "1"]
+    started, cpu_before = time.monotonic(), _children_cpu()
+    made = subprocess.run(
+        [sys.executable, "-m", "app.cli", *generate],
+        cwd=PROJECT,
+        env=os.environ | {"DATABASE_URL": url},
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    said = made.stdout.strip().splitlines()
+    return {
+        "recipes": recipes,
+        "seconds": time.monotonic() - started,
+        "cpu_seconds": _children_cpu() - cpu_before,
+        "said": said[-1] if said else "",
+    }
 
 
 def _children_cpu() -> float:
