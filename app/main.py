@@ -11,7 +11,7 @@ from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from app import exception_handlers, metrics
-from app.api import docs, health, openapi
+from app.api import docs, health, openapi, prometheus
 from app.api.deps import require_json
 from app.api.routing import APIRouter
 from app.api.v1 import home, login, password, recipes, tags, users
@@ -84,7 +84,7 @@ app.include_router(api_v1)
 # Outside api_v1, whose routes take JSON only: the login form is URL-encoded.
 app.include_router(login.router, prefix=API_V1)
 app.include_router(health.router)
-app.include_router(metrics.router)
+app.include_router(prometheus.router)
 app.include_router(home.router)
 app.mount(
     "/static",

@@ -13,15 +13,12 @@ import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from fastapi import Response
 from fastapi.routing import iter_route_contexts
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
 from starlette.routing import BaseRoute, Mount
 from starlette.types import Scope
-
-from app.api.routing import APIRouter
 
 # prometheus-client leaves these two unannotated: their types, as used here.
 _mark_process_dead: Callable[[int, str], None] = mark_process_dead
@@ -149,6 +146,10 @@ def _alive(pid: int) -> bool:
     return True
 
 
+# The media type of `exposition`.
+CONTENT_TYPE = CONTENT_TYPE_PLAIN_0_0_4
+
+
 def exposition() -> bytes:
     """Every metric in Prometheus's text format (0.0.4): of this process, or of all the
     workers."""
@@ -158,12 +159,3 @@ def exposition() -> bytes:
     registry = CollectorRegistry()
     _multiprocess_collector(registry, MULTIPROCESS_DIR)
     return generate_latest(registry)
-
-
-router = APIRouter(tags=["operations"])
-
-
-@router.get("/metrics", include_in_schema=False)
-def metrics() -> Response:
-    """The metrics, for Prometheus to scrape."""
-    return Response(exposition(), media_type=CONTENT_TYPE_PLAIN_0_0_4)
