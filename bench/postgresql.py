@@ -10,13 +10,11 @@ It creates a database of its own on the PostgreSQL server `--server` names, migr
 and drops it at the end (`--keep-data` keeps it, and reuses it next time). Then it
 serves that database with four configurations, side by side, each idle while another
 is measured:
-- 1 worker: the service as run.sh starts it (PRESTART=0 WORKERS=1; or, while run.sh
-  takes no WORKERS, uvicorn with run.sh's arguments);
+- 1 worker: the service as run.sh starts it (PRESTART=0 WORKERS=1);
 - 2 workers: the same with WORKERS=2;
 - 3 instances, HAProxy: three 1-worker services behind HAProxy, with
   deploy/haproxy.cfg as scripts/cluster.sh runs it (the instances' addresses given
   through its runtime API, the instances trusting PROXY_SOURCE's X-Forwarded-For);
-  without that file, with the minimal configuration `haproxy_config` writes;
 - ceiling: bench/raw_postgresql.py, a bare ASGI app over psycopg serving the same
   documents with the same statements (compared before measuring).
 Every service process keeps `--pool-size` connections (DB_POOL_SIZE): six of them and
@@ -72,8 +70,10 @@ from bench.recipes import (
     commit,
     machine,
     ratio,
+    runs_table,
     same_documents,
     summarise,
+    targets_table,
 )
 from bench.run import (
     DATA,
@@ -266,24 +266,11 @@ def forget_created(monitor: psycopg.Connection[Any], max_id: int) -> None:
     monitor.execute("VACUUM recipes")
 
 
-def _run_sh_takes_workers() -> bool:
-    text = (PROJECT / "run.sh").read_text()
-    return "WORKERS" in text and "PRESTART" in text
-
-
 def service_command(workers: int) -> tuple[list[str], dict[str, str]]:
     """How the service is started: by run.sh, without its prestart (`prepare` migrated
-    the database once); while run.sh takes no WORKERS, uvicorn with run.sh's arguments."""
-    if _run_sh_takes_workers():
-        command = [str(PROJECT / "run.sh")]
-        env = {"PRESTART": "0", "WORKERS": str(workers), "HOST": "127.0.0.1", "PORT": "0"}
-        return command, env | {"PYTHON": sys.executable}
-    command = [
-        sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", "0",
-        "--workers", str(workers), "--no-access-log", "--no-proxy-headers",
-        "--timeout-graceful-shutdown", "30",
-    ]  # fmt: skip
-    return command, {}
+    the database once)."""
+    env = {"PRESTART": "0", "WORKERS": str(workers), "HOST": "127.0.0.1", "PORT": "0"}
+    return [str(PROJECT / "run.sh")], env | {"PYTHON": sys.executable}
 
 
 def _log(name: str) -> Path:
@@ -375,48 +362,19 @@ def put_in_service(stats: Path, addresses: list[str]) -> None:
     raise SystemExit(f"HAProxy's health checks did not find the instances up:\n{table}")
 
 
-def haproxy_config(listening: int, servers: list[str]) -> str:
-    """A minimal HAProxy configuration: HTTP, keep-alive on both sides, round robin over
-    `servers` checked every 2 s, on the socket inherited as file descriptor `listening`
-    (bound by the benchmark, so no port is raced for)."""
-    backends = "".join(
-        f"    server app{number} {address} check inter 2s\n"
-        for number, address in enumerate(servers, 1)
-    )
-    return (
-        "global\n"
-        "    maxconn 4096\n"
-        "defaults\n"
-        "    mode http\n"
-        "    option forwardfor\n"
-        "    timeout connect 5s\n"
-        "    timeout client 60s\n"
-        "    timeout server 60s\n"
-        "frontend recipes\n"
-        f"    bind fd@{listening}\n"
-        "    default_backend service\n"
-        "backend service\n"
-        "    balance roundrobin\n"
-        "    option httpchk GET /health/live\n"
-        f"{backends}"
-    )
-
-
 def proxied(stack: ExitStack, service: dict[str, str]) -> tuple[Configuration, dict[str, str]]:
-    """INSTANCES 1-worker instances behind HAProxy, started; and HAProxy's configuration,
-    with its source: deploy/haproxy.cfg, started as scripts/cluster.sh does, or without
-    it `haproxy_config`'s."""
+    """INSTANCES 1-worker instances behind HAProxy with deploy/haproxy.cfg, started as
+    scripts/cluster.sh starts them; and that configuration."""
     # HAProxy's socket, bound here and inherited (bind fd@N): no port is raced for.
     listening = stack.enter_context(socket.socket())
     listening.bind(("127.0.0.1", 0))
     listening.listen(1024)
     host, port = listening.getsockname()
     public = f"http://{host}:{port}"
-    deployed = DEPLOYED.exists()
     behind = service | {
         # Only the proxy's X-Forwarded-For is believed; deploy/haproxy.cfg connects from
         # PROXY_SOURCE.
-        "TRUSTED_PROXIES": PROXY_SOURCE if deployed else host,
+        "TRUSTED_PROXIES": PROXY_SOURCE,
         "PUBLIC_BASE_URL": public,
     }
     instances = []
@@ -426,38 +384,29 @@ def proxied(stack: ExitStack, service: dict[str, str]) -> tuple[Configuration, d
     addresses = [address for _, address in instances]
     directory = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-haproxy-")))
     stats = directory / "haproxy.sock"
-    if deployed:
-        config = DEPLOYED.read_text()
-        proxy_env = {
-            "PROXY_FD": str(listening.fileno()),
-            "PUBLIC_HOST": f"{host}:{port}",
-            "PROXY_SOURCE": PROXY_SOURCE,
-            "INSTANCES": str(INSTANCES),
-            "STATS_SOCKET": str(stats),
-        }
-        config_file = DEPLOYED
-    else:
-        config = haproxy_config(listening.fileno(), [a.removeprefix("http://") for a in addresses])
-        proxy_env, config_file = {}, directory / "haproxy.cfg"
-        config_file.write_text(config)
+    proxy_env = {
+        "PROXY_FD": str(listening.fileno()),
+        "PUBLIC_HOST": f"{host}:{port}",
+        "PROXY_SOURCE": PROXY_SOURCE,
+        "INSTANCES": str(INSTANCES),
+        "STATS_SOCKET": str(stats),
+    }
     proxy, _ = stack.enter_context(
         started(
             "haproxy",
-            [HAPROXY, "-db", "-f", str(config_file)],
+            [HAPROXY, "-db", "-f", str(DEPLOYED)],
             proxy_env,
             url=public,
             pass_fds=(listening.fileno(),),
             answering=False,
         )
     )
-    if deployed:
-        put_in_service(stats, addresses)
+    put_in_service(stats, addresses)
     wait_answering("haproxy", proxy, public)
-    source = "deploy/haproxy.cfg" if deployed else "a minimal configuration the benchmark writes"
     configuration = Configuration(
         PROXIED, public, proxy, _log("haproxy"), [p for p, _ in instances], proxy
     )
-    return configuration, {"source": source, "config": config}
+    return configuration, {"source": "deploy/haproxy.cfg", "config": DEPLOYED.read_text()}
 
 
 def configurations(
@@ -608,16 +557,8 @@ def markdown(results: dict[str, Any]) -> str:
             else "Sample data: the database kept from an earlier run (`--keep-data`)."
         ),
         "",
-        "| Request | configuration | req/s | p50 ms | p99 ms | app CPU µs/req "
-        "| non-2xx | socket errors |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        *runs_table(results["summary"], "configuration", "app CPU µs/req"),
     ]
-    for row in results["summary"]:
-        lines.append(
-            f"| {row['endpoint']} | {row['server']} | {row['rps']:,.0f} | {row['p50_ms']:.2f} "
-            f"| {row['p99_ms']:.2f} | {row['cpu_us']:,.0f} | {row['non_2xx']} "
-            f"| {row['socket_errors']} |"
-        )
     lines += [
         "",
         "Where the CPU goes, µs per request (medians over the rounds): the configuration's "
@@ -630,10 +571,7 @@ def markdown(results: dict[str, Any]) -> str:
     for row in results["summary"]:
         spent = " | ".join(f"{row['cpu_by_group'][name]:,.0f}" for name in GROUPS)
         lines.append(f"| {row['endpoint']} | {row['server']} | {spent} |")
-    lines += ["", "| Target | Measured | |", "| --- | --- | --- |"]
-    verdict = {True: "met", False: "missed"}
-    for target in results["targets"]:
-        lines.append(f"| {target['target']} | {target['shown']} | {verdict[target['met']]} |")
+    lines += ["", *targets_table(results["targets"])]
     words = "; ".join(f"{word} {count:,}" for word, count in results["words"].items())
     lines += ["", f"Search words, with the recipes whose ingredients have each: {words}."]
     if results["documents_differ"]:
@@ -746,11 +684,7 @@ def measured(
             name: statistics.median(run.cpu[name] for run in mine)  # type: ignore[attr-defined]
             for name in GROUPS
         }
-    launched = (
-        "run.sh with PRESTART=0 and WORKERS=1 or 2"
-        if _run_sh_takes_workers()
-        else "uvicorn with run.sh's arguments and --workers 1 or 2 (run.sh takes no WORKERS yet)"
-    )
+    launched = "run.sh with PRESTART=0 and WORKERS=1 or 2"
     return {
         "load_average": load,
         "launched": launched,

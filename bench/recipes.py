@@ -388,6 +388,32 @@ def _others(results: dict[str, Any]) -> str:
     return f" ({', '.join(others)})" if others else ""
 
 
+def runs_table(
+    summary: list[dict[str, Any]], server: str = "server", cpu: str = "CPU µs/req"
+) -> list[str]:
+    """The summary's rows as a Markdown table; `server` and `cpu` head those columns."""
+    lines = [
+        f"| Request | {server} | req/s | p50 ms | p99 ms | {cpu} | non-2xx | socket errors |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for row in summary:
+        lines.append(
+            f"| {row['endpoint']} | {row['server']} | {row['rps']:,.0f} | {row['p50_ms']:.2f} "
+            f"| {row['p99_ms']:.2f} | {row['cpu_us']:,.0f} | {row['non_2xx']} "
+            f"| {row['socket_errors']} |"
+        )
+    return lines
+
+
+def targets_table(targets: list[dict[str, Any]]) -> list[str]:
+    """The targets, each with what was measured and whether it was met."""
+    verdict = {True: "met", False: "missed", None: "not measured"}
+    lines = ["| Target | Measured | |", "| --- | --- | --- |"]
+    for target in targets:
+        lines.append(f"| {target['target']} | {target['shown']} | {verdict[target['met']]} |")
+    return lines
+
+
 def markdown(results: dict[str, Any]) -> str:
     settings, made = results["settings"], results["sample_data"]
     commit, only = results["commit"], set(results.get("only", CHOICES))
@@ -414,19 +440,9 @@ def markdown(results: dict[str, Any]) -> str:
         f"{results['measured_recipes']['with_the_shape']:,}, the get rotates over "
         f"{results['measured_recipes']['rotated_over']:,}.",
         "",
-        "| Request | server | req/s | p50 ms | p99 ms | CPU µs/req | non-2xx | socket errors |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
-    for row in results["summary"]:
-        lines.append(
-            f"| {row['endpoint']} | {row['server']} | {row['rps']:,.0f} | {row['p50_ms']:.2f} "
-            f"| {row['p99_ms']:.2f} | {row['cpu_us']:,.0f} | {row['non_2xx']} "
-            f"| {row['socket_errors']} |"
-        )
-    lines += ["", "| Target | Measured | |", "| --- | --- | --- |"]
-    verdict = {True: "met", False: "missed", None: "not measured"}
-    for target in results["targets"]:
-        lines.append(f"| {target['target']} | {target['shown']} | {verdict[target['met']]} |")
+    lines += runs_table(results["summary"])
+    lines += ["", *targets_table(results["targets"])]
     if results["words"]:
         growth = f"{SMALL:,} → {results['recipes']:,} recipes"
         lines += ["", f"| Words | recipes each finds by search, {growth} |", "| --- | --- |"]
