@@ -1,4 +1,5 @@
-"""The service's Prometheus metrics, and `GET /metrics` that shows them.
+"""The service's Prometheus metrics, and their exposition (GET /metrics serves it:
+app/api/prometheus.py).
 
 With one server process the metrics live in its memory (prometheus-client's default
 registry). With several (WORKERS > 1), run.sh gives them PROMETHEUS_MULTIPROC_DIR, a

@@ -105,13 +105,15 @@ class PublicHost:
             await self.app(scope, receive, send)
             return
         headers = [(name, value) for name, value in scope["headers"] if name != b"host"]
-        if self.public is not None:
-            scheme, server, host = self.public
-            scope = {**scope, "scheme": scheme, "server": server}
-        else:
-            host = _host_header(scope)
+        if self.public is None:
+            headers.append((b"host", _host_header(scope)))
+            await self.app({**scope, "headers": headers}, receive, send)
+            return
+        scheme, server, host = self.public
         headers.append((b"host", host))
-        await self.app({**scope, "headers": headers}, receive, send)
+        await self.app(
+            {**scope, "scheme": scheme, "server": server, "headers": headers}, receive, send
+        )
 
 
 def _host_header(scope: Scope) -> bytes:

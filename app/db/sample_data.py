@@ -1249,9 +1249,9 @@ def _refresh_statistics(db: Session) -> None:
     """Give PostgreSQL's planner the statistics of what was just loaded. Its autovacuum
     analyzes the tables only a minute or more later; until then it plans with the
     tables as they were, and reads a list page's tags (100 recipes' links) by scanning
-    every link. MySQL and MariaDB
-    recalculate InnoDB's statistics themselves after a load this size (and their
-    ANALYZE TABLE would commit the caller's transaction); SQLite plans without any."""
+    every link. MySQL and MariaDB recalculate InnoDB's statistics themselves after a
+    load this size (and their ANALYZE TABLE would commit the caller's transaction);
+    SQLite plans without any."""
     if db.get_bind().dialect.name != "postgresql":
         return
     db.execute(sql("ANALYZE"))
