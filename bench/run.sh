@@ -9,18 +9,11 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/_poetry.sh
 source scripts/_local.sh
 
-packages=()
-command -v wrk >/dev/null 2>&1 || packages+=(wrk)
-if [ "${1:-}" = postgresql ] && ! command -v haproxy >/dev/null 2>&1 &&
-  [ ! -x /usr/sbin/haproxy ]; then
-  packages+=(haproxy)
-fi
-if [ "${#packages[@]}" -gt 0 ]; then
-  echo "bench: installing Debian's ${packages[*]}" >&2
-  as_root=()
-  [ "$(id -u)" -eq 0 ] || as_root=(sudo -n)
-  "${as_root[@]}" apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -qq "${packages[@]}" >&2
+source scripts/_debian.sh
+
+debian_install wrk wrk
+if [ "${1:-}" = postgresql ] && ! command -v haproxy >/dev/null 2>&1; then
+  debian_install /usr/sbin/haproxy haproxy
 fi
 "$POETRY" install --all-extras --with bench
 if [ "${1:-}" = recipes ]; then

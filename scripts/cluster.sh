@@ -29,6 +29,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 PROJECT=$PWD
+source scripts/_debian.sh
 if [ -z "${PYTHON:-}" ]; then
   if [ -x .venv/bin/python ]; then PYTHON=$PROJECT/.venv/bin/python; else PYTHON=python3; fi
 fi
@@ -59,28 +60,6 @@ die() {
 }
 
 # --- Installing ------------------------------------------------------------------------
-
-# Debian's package for a program that is missing; like scripts/install-browser.sh.
-install_package() {
-  local program=$1 package=$2
-  if [ -x "$program" ]; then
-    return 0
-  fi
-  say "$program not found; installing Debian's $package"
-  command -v apt-get >/dev/null 2>&1 || die "no apt-get here; install $package by hand"
-  local as_root
-  if [ "$(id -u)" -eq 0 ]; then
-    as_root=()
-  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
-    as_root=(sudo -n)
-  else
-    die "needs root to install $package; run: sudo apt-get install $package"
-  fi
-  export DEBIAN_FRONTEND=noninteractive
-  "${as_root[@]}" apt-get update -qq >&2
-  "${as_root[@]}" apt-get install -y -qq --no-install-recommends "$package" >&2
-  [ -x "$program" ] || die "installed $package, but $program is still missing"
-}
 
 # --- Processes -------------------------------------------------------------------------
 
@@ -381,9 +360,9 @@ up() {
   if [ -f "$CLUSTER_DIR/haproxy.pid" ] || compgen -G "$CLUSTER_DIR/*.pid" >/dev/null; then
     die "$CLUSTER_DIR holds a cluster already; run: scripts/cluster.sh down"
   fi
-  install_package "$HAPROXY" haproxy
+  debian_install "$HAPROXY" haproxy || die "cannot start without HAProxy"
   if [ "$PGBOUNCER" = 1 ]; then
-    install_package "$PGBOUNCER_BIN" pgbouncer
+    debian_install "$PGBOUNCER_BIN" pgbouncer || die "cannot start PgBouncer"
   fi
   # The state holds secrets (SECRET_KEY, the database password): ours alone.
   umask 077

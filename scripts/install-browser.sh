@@ -9,34 +9,13 @@
 # otherwise, saying why.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+source scripts/_debian.sh
 CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
-PACKAGES=(chromium)
 
 install_chromium() {
-  if [ -x "$CHROMIUM" ]; then
-    return 0
-  fi
-  echo "install-browser: $CHROMIUM not found; installing Debian's ${PACKAGES[*]}" >&2
-  if ! command -v apt-get >/dev/null 2>&1; then
-    echo "install-browser: no apt-get here; install Chromium by hand and set CHROMIUM=/path/to/it" >&2
-    return 1
-  fi
-  local as_root
-  if [ "$(id -u)" -eq 0 ]; then
-    as_root=()
-  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
-    as_root=(sudo -n)
-  else
-    echo "install-browser: needs root; run: sudo apt-get install ${PACKAGES[*]}" >&2
-    return 1
-  fi
-  export DEBIAN_FRONTEND=noninteractive
-  "${as_root[@]}" apt-get update -qq
-  "${as_root[@]}" apt-get install -y -qq --no-install-recommends "${PACKAGES[@]}" >&2
-  if [ ! -x "$CHROMIUM" ]; then
-    echo "install-browser: installed ${PACKAGES[*]}, but $CHROMIUM is still missing" >&2
-    return 1
-  fi
+  debian_install "$CHROMIUM" chromium && return 0
+  echo "install-browser: or install Chromium by hand and set CHROMIUM=/path/to/it" >&2
+  return 1
 }
 
 # The version package-lock.json pins, and the one node_modules/ holds (if any).
