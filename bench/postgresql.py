@@ -135,6 +135,9 @@ class Configuration(Server):
 class PostgresRun(Run):
     # µs of CPU per request answered, by GROUPS.
     cpu: dict[str, float] = field(default_factory=dict)
+    # The busiest app process's share of the app's CPU: 1 for one worker; for two, near
+    # 0.5 when the connections are spread evenly, 1 when one worker holds them all.
+    busiest: float = 1.0
 
 
 def _processes() -> dict[int, tuple[int, float]]:
@@ -186,6 +189,21 @@ def snapshot(monitor: psycopg.Connection[Any], database: str) -> Snapshot:
     backends = {pid for pid, kind, name in rows if kind == "client backend" and name == database}
     background = {pid for pid, kind, _ in rows if kind != "client backend"}
     return Snapshot(_processes(), backends, background, _machine_busy(), _children_cpu())
+
+
+def busiest_share(before: Snapshot, after: Snapshot, configuration: Configuration) -> float:
+    """The largest share of the configuration's app CPU that one of its processes used
+    between two snapshots. uvicorn's workers share one listening socket, and a
+    connection stays with the worker that accepted it, so this shows how evenly wrk's
+    keep-alive connections were spread."""
+    pids = _tree(after.processes, [a.pid for a in configuration.apps])
+    spent = [
+        after.processes[pid][1] - before.processes.get(pid, (0, 0.0))[1]
+        for pid in pids
+        if pid in after.processes
+    ]
+    total = sum(spent)
+    return max(spent) / total if total else 1.0
 
 
 def cpu_used(before: Snapshot, after: Snapshot, configuration: Configuration) -> dict[str, float]:
@@ -465,19 +483,23 @@ def measure(
                 seconds = args.warmup if number == 0 else args.duration
                 before = snapshot(monitor, database)
                 result = wrk(server, row.paths, seconds, method=method, token=token, timeout=30)
-                used = cpu_used(before, snapshot(monitor, database), server)
+                after = snapshot(monitor, database)
+                used = cpu_used(before, after, server)
                 if method == "POST":
                     forget_created(monitor, max_id)
                 if number == 0:
                     continue
                 answered = max(result["requests"], 1)
                 cpu = {name: spent * 1e6 / answered for name, spent in used.items()}
-                runs.append(PostgresRun(row.name, row.server, number, **result, cpu=cpu))  # type: ignore[arg-type]
+                busiest = busiest_share(before, after, server)
+                runs.append(
+                    PostgresRun(row.name, row.server, number, **result, cpu=cpu, busiest=busiest)  # type: ignore[arg-type]
+                )
                 print(
                     f"round {number} {row.name:30} {row.server:22} {result['rps']:8.0f} req/s"
                     f"  p50 {result['p50_ms']:7.2f} ms  p99 {result['p99_ms']:7.2f} ms  "
                     + "  ".join(f"{name} {cpu[name]:,.0f}" for name in GROUPS)
-                    + " µs/req",
+                    + f" µs/req  busiest app process {busiest:.0%}",
                     flush=True,
                 )
     return runs
@@ -571,6 +593,22 @@ def markdown(results: dict[str, Any]) -> str:
     for row in results["summary"]:
         spent = " | ".join(f"{row['cpu_by_group'][name]:,.0f}" for name in GROUPS)
         lines.append(f"| {row['endpoint']} | {row['server']} | {spent} |")
+    lines += [
+        "",
+        f"How evenly the {TWO} shared the work: the busier worker's share of the app's CPU "
+        "in each round (50% is an even split; 100% means one worker held every connection "
+        "and the other idled).",
+        "",
+        "| Request | " + " | ".join(f"round {n}" for n in range(1, settings["rounds"] + 1)) + " |",
+        f"| --- |{' ---: |' * settings['rounds']}",
+    ]
+    for name in dict.fromkeys(timed["endpoint"] for timed in results["runs"]):
+        shares = [
+            f"{timed['busiest']:.0%}"
+            for timed in results["runs"]
+            if timed["endpoint"] == name and timed["server"] == TWO
+        ]
+        lines.append(f"| {name} | {' | '.join(shares)} |")
     lines += ["", *targets_table(results["targets"])]
     words = "; ".join(f"{word} {count:,}" for word, count in results["words"].items())
     lines += ["", f"Search words, with the recipes whose ingredients have each: {words}."]
