@@ -268,12 +268,22 @@ def prepare(server: str, database: str, recipes: int, *, reuse: bool) -> dict[st
 
 
 def rare_words(monitor: psycopg.Connection[Any]) -> dict[str, int]:
-    """The WORDS food words in the fewest recipes' ingredients, with how many recipes
-    have each (a word is counted once per recipe)."""
-    counts: dict[str, int] = {}
-    for (foods,) in monitor.execute("SELECT foods_text FROM recipes WHERE foods_text IS NOT NULL"):
-        for word in {w.lower() for w in re.findall(r"[^\W\d_]{3,}", foods)} - STOPWORDS:
-            counts[word] = counts.get(word, 0) + 1
+    """The WORDS food words that search finds in the fewest recipes, with how many it
+    finds for each. Counted as the service searches (app/crud/fulltext.py): a word
+    starting with it, in any searched column, so "rose" counts the recipes with rosemary
+    too."""
+    foods: set[str] = set()
+    for (text,) in monitor.execute("SELECT foods_text FROM recipes WHERE foods_text IS NOT NULL"):
+        foods.update(w.lower() for w in re.findall(r"[^\W\d_]{3,}", text))
+    # The service's condition (app/crud/fulltext.py), as the ceiling also sends it.
+    count = (
+        "SELECT count(*) FROM recipes"
+        " WHERE recipes_fts_document @@ to_tsquery('simple', recipes_fts_text(%s))"
+    )
+    counts = {
+        word: monitor.execute(count, (f"'{word}':*",)).fetchone()[0]  # type: ignore[index]
+        for word in sorted(foods - STOPWORDS)
+    }
     fewest = sorted(counts, key=lambda word: (counts[word], word))[:WORDS]
     return {word: counts[word] for word in fewest}
 
