@@ -621,7 +621,7 @@ def markdown(results: dict[str, Any]) -> str:
         lines.append(f"| {name} | {' | '.join(shares)} |")
     lines += ["", *targets_table(results["targets"])]
     words = "; ".join(f"{word} {count:,}" for word, count in results["words"].items())
-    lines += ["", f"Search words, with the recipes whose ingredients have each: {words}."]
+    lines += ["", f"Search words, with how many recipes search finds for each: {words}."]
     if results["documents_differ"]:
         lines += ["", "**The ceiling's documents differ from the service's:**", ""]
         lines += [f"- {difference}" for difference in results["documents_differ"]]
