@@ -114,11 +114,10 @@ class Database:
             try:
                 yield session
             finally:
-                end = _close if may_write else _end_read
                 if self._close_in_loop:
-                    end(session)
+                    _close(session)
                 else:
-                    await to_thread.run_sync(end, session)
+                    await to_thread.run_sync(_close, session)
 
     @asynccontextmanager
     async def _slot(self) -> AsyncIterator[None]:
@@ -144,25 +143,9 @@ class Database:
         return slots
 
 
-def _end_read(session: Session) -> None:
-    """Close a session that may not write, ending its transaction with COMMIT.
-
-    For a transaction that wrote nothing, COMMIT and ROLLBACK end it alike. But psycopg
-    forgets every statement it has prepared on a connection whenever that connection
-    rolls back, and has PostgreSQL deallocate them: reads ending with the close's
-    ROLLBACK would never reuse a prepared statement. A session holding changes it has
-    not flushed is closed as any other, so they are dropped.
-    """
-    _close(session, commit=not (session.new or session.dirty or session.deleted))
-
-
-def _close(session: Session, *, commit: bool = False) -> None:
+def _close(session: Session) -> None:
     try:
-        try:
-            if commit and session.in_transaction():
-                session.commit()
-        finally:
-            session.close()
+        session.close()
     except DBAPIError as exc:
         # The connection died after the request's work was done (a database restart or
         # a killed session): the server has already ended its transaction and the pool
