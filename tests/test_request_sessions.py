@@ -6,16 +6,20 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import anyio
 import pytest
 from alembic import command
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 from sqlalchemy.engine import URL
+from sqlalchemy.exc import DBAPIError
 
 from app.api.deps import get_database, get_db, session_dependency
 from app.core import security
 from app.db.session import Database, make_engine
 from app.main import app
 from tests.utils.auth import TEST_PASSWORD, auth_headers
+from tests.utils.databases import Server
 from tests.utils.factories import make_user, recipe_body
 from tests.utils.migrations import alembic_config
 
@@ -98,3 +102,26 @@ def test_a_write_does_not_wait_for_a_password_check(
     assert answered.status_code in (200, 204), answered.text
     assert released_by_the_write == [True], "the write waited for the password check"
     assert connections_while_checking == [0], "a connection was held while hashing"
+
+
+KILL_OWN_CONNECTION = {
+    "postgresql": "SELECT pg_terminate_backend(pg_backend_pid())",
+    "mysql": "KILL CONNECTION_ID()",
+}
+
+
+@pytest.mark.engines("postgresql", "mysql")
+def test_a_read_that_lost_its_connection_ends_with_that_error(
+    database: Database, server: Server
+) -> None:
+    """A read whose connection dies under it ends with the lost connection's error, which
+    the service answers with a 503: ending the session on the dead connection must not
+    raise an error of its own in its place."""
+
+    async def read_on_a_killed_connection() -> None:
+        async with database.session(may_write=False) as db:
+            db.execute(text(KILL_OWN_CONNECTION[server.engine]))
+
+    with pytest.raises(DBAPIError) as raised:
+        anyio.run(read_on_a_killed_connection)
+    assert raised.value.connection_invalidated
