@@ -191,17 +191,22 @@ def snapshot(monitor: psycopg.Connection[Any], database: str) -> Snapshot:
     return Snapshot(_processes(), backends, background, _machine_busy(), _children_cpu())
 
 
+def _spent(before: Snapshot, after: Snapshot, pids: set[int]) -> list[float]:
+    """CPU seconds each of `pids` used between two snapshots. A process that started in
+    between counts from its start; one that ended in between is left out."""
+    return [
+        after.processes[pid][1] - before.processes.get(pid, (0, 0.0))[1]
+        for pid in pids
+        if pid in after.processes
+    ]
+
+
 def busiest_share(before: Snapshot, after: Snapshot, configuration: Configuration) -> float:
     """The largest share of the configuration's app CPU that one of its processes used
     between two snapshots. uvicorn's workers share one listening socket, and a
     connection stays with the worker that accepted it, so this shows how evenly wrk's
     keep-alive connections were spread."""
-    pids = _tree(after.processes, [a.pid for a in configuration.apps])
-    spent = [
-        after.processes[pid][1] - before.processes.get(pid, (0, 0.0))[1]
-        for pid in pids
-        if pid in after.processes
-    ]
+    spent = _spent(before, after, _tree(after.processes, [a.pid for a in configuration.apps]))
     total = sum(spent)
     return max(spent) / total if total else 1.0
 
@@ -211,11 +216,7 @@ def cpu_used(before: Snapshot, after: Snapshot, configuration: Configuration) ->
     counts from its start; one that ended in between is lost (to "rest")."""
 
     def spent(pids: set[int]) -> float:
-        return sum(
-            after.processes[pid][1] - before.processes.get(pid, (0, 0.0))[1]
-            for pid in pids
-            if pid in after.processes
-        )
+        return sum(_spent(before, after, pids))
 
     apps = [a.pid for a in configuration.apps]
     proxy = [configuration.proxy.pid] if configuration.proxy else []
