@@ -106,14 +106,12 @@ class PublicHost:
             return
         headers = [(name, value) for name, value in scope["headers"] if name != b"host"]
         if self.public is None:
-            headers.append((b"host", _host_header(scope)))
-            await self.app({**scope, "headers": headers}, receive, send)
-            return
-        scheme, server, host = self.public
+            host, public = _host_header(scope), {}
+        else:
+            scheme, server, host = self.public
+            public = {"scheme": scheme, "server": server}
         headers.append((b"host", host))
-        await self.app(
-            {**scope, "scheme": scheme, "server": server, "headers": headers}, receive, send
-        )
+        await self.app({**scope, **public, "headers": headers}, receive, send)
 
 
 def _host_header(scope: Scope) -> bytes:
