@@ -10,7 +10,7 @@ import anyio
 import pytest
 from alembic import command
 from fastapi.testclient import TestClient
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError
 
@@ -18,9 +18,10 @@ from app.api.deps import get_database, get_db, session_dependency
 from app.core import security
 from app.db.session import Database, make_engine
 from app.main import app
+from app.models.recipe import Recipe
 from tests.utils.auth import TEST_PASSWORD, auth_headers
 from tests.utils.databases import Server
-from tests.utils.factories import make_user, recipe_body
+from tests.utils.factories import make_recipe, make_user, recipe_body
 from tests.utils.migrations import alembic_config
 
 # Far longer than a create takes; a request that waited this long was blocked.
@@ -125,3 +126,47 @@ def test_a_read_that_lost_its_connection_ends_with_that_error(
     with pytest.raises(DBAPIError) as raised:
         anyio.run(read_on_a_killed_connection)
     assert raised.value.connection_invalidated
+
+
+@pytest.mark.engines("postgresql")
+def test_reads_reuse_the_statements_psycopg_prepared(
+    database: Database, served: TestClient
+) -> None:
+    """psycopg prepares a statement once it has run it five times on a connection, and
+    forgets every one it prepared when the connection rolls back. A read that ends with
+    a rollback would have each get parsed and planned anew."""
+    with database.writing() as db:
+        recipe_id = make_recipe(db, ingredients=[{"food": "rye flour"}], tags=["bread"]).id
+    for _ in range(6):
+        assert served.get(f"/api/v1/recipes/{recipe_id}").status_code == 200
+    # Each request, run one after another, took the pool's one connection, which the
+    # check below takes in turn.
+    assert database.engine.pool.checkedin() == 1  # type: ignore[attr-defined]
+    with database.reading() as db:
+        prepared = db.scalars(text("SELECT statement FROM pg_prepared_statements")).all()
+    read = {" ".join(statement.split()[:2]) for statement in prepared}
+    assert {
+        "SELECT recipes.id,",
+        "SELECT recipe_ingredients.id,",
+        "SELECT recipe_steps.id,",
+        "SELECT tags.id,",
+    } <= read
+
+
+def test_a_read_session_writes_nothing_it_holds(database: Database) -> None:
+    """A session for a request that may not write ends its transaction with COMMIT, but a
+    change it holds unflushed is dropped, not committed."""
+    with database.writing() as db:
+        recipe_id = make_recipe(db, label="As stored").id
+
+    async def change_in_a_read() -> None:
+        async with database.session(may_write=False) as db:
+            recipe = db.get(Recipe, recipe_id)
+            assert recipe is not None
+            recipe.label = "Changed in a read"
+            db.add(Recipe(label="Added in a read", submitter_id=recipe.submitter_id))
+
+    anyio.run(change_in_a_read)
+    with database.reading() as db:
+        labels = db.scalars(select(Recipe.label).order_by(Recipe.id)).all()
+    assert labels == ["As stored"]

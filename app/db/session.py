@@ -7,7 +7,7 @@ every engine.
 import asyncio
 import logging
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, nullcontext
 from typing import Any
 
@@ -111,13 +111,16 @@ class Database:
         writer_turn = self._writer_turns.here() if may_write and self._writer_turns else None
         async with writer_turn or nullcontext(), self._slot():
             session = (self.writing if may_write else self.reading)()
+            end: Callable[[Session], None] = _close
             try:
                 yield session
+                if not may_write:
+                    end = _end_read
             finally:
                 if self._close_in_loop:
-                    _close(session)
+                    end(session)
                 else:
-                    await to_thread.run_sync(_close, session)
+                    await to_thread.run_sync(end, session)
 
     @asynccontextmanager
     async def _slot(self) -> AsyncIterator[None]:
@@ -143,9 +146,26 @@ class Database:
         return slots
 
 
-def _close(session: Session) -> None:
+def _end_read(session: Session) -> None:
+    """Close a read request's session, ending its transaction with COMMIT.
+
+    For a transaction that wrote nothing, COMMIT and ROLLBACK end it alike. But psycopg
+    forgets every statement it has prepared on a connection whenever that connection
+    rolls back, and has PostgreSQL deallocate them: reads ending with the close's
+    ROLLBACK would never reuse a prepared statement. Only a read that ended without an
+    error gets here (one that met a database error may have no transaction left to
+    commit), and a change it holds unflushed is dropped, not committed.
+    """
+    _close(session, commit=not (session.new or session.dirty or session.deleted))
+
+
+def _close(session: Session, *, commit: bool = False) -> None:
     try:
-        session.close()
+        try:
+            if commit and session.in_transaction():
+                session.commit()
+        finally:
+            session.close()
     except DBAPIError as exc:
         # The connection died after the request's work was done (a database restart or
         # a killed session): the server has already ended its transaction and the pool
