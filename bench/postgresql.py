@@ -17,8 +17,9 @@ is measured:
   through its runtime API, the instances trusting PROXY_SOURCE's X-Forwarded-For);
 - ceiling: bench/raw_postgresql.py, a bare ASGI app over psycopg serving the same
   documents with the same statements (compared before measuring).
-Every service process keeps `--pool-size` connections (DB_POOL_SIZE): six of them and
-the ceiling must stay within PostgreSQL's max_connections (100 by default).
+Every service process keeps `--pool-size` connections (DB_POOL_SIZE, 2), as
+docs/deploy.md advises for PostgreSQL: a process runs Python on one core at a time, and
+each connection beyond what keeps that core busy adds a worker thread contending for it.
 
 The requests: get by id (1,000 random recipes, a random one per request), list page 1
 (100, with tags), search for a rare ingredient word (8 of them, a random one per
@@ -643,7 +644,7 @@ def main(argv: list[str] | None = None) -> int:
         "--keep-data", action="store_true", help="keep the database, and reuse it if it exists"
     )
     parser.add_argument(
-        "--pool-size", type=int, default=10, help="DB_POOL_SIZE of each service process"
+        "--pool-size", type=int, default=2, help="DB_POOL_SIZE of each service process"
     )
     parser.add_argument("--ceiling-pool-size", type=int, default=4)
     parser.add_argument(
