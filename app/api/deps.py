@@ -66,7 +66,7 @@ def session_dependency(
     """The dependency giving each request a session on `database`; see Database.session.
 
     The session may write if the route may (`may_write`). Whatever it writes, the
-    data layer commits; the close rolls back anything left uncommitted.
+    data layer commits; see Database.session for how the session ends.
     """
 
     async def get_db(request: Request) -> AsyncIterator[Session]:

@@ -96,7 +96,8 @@ class Database:
 
     @asynccontextmanager
     async def session(self, *, may_write: bool) -> AsyncIterator[Session]:
-        """A session for one request, closed (anything uncommitted rolled back) at the end.
+        """A session for one request, closed at the end: anything uncommitted is rolled
+        back, except that a read which ended without an error commits (see _end_read).
 
         It first waits, here in the event loop, for one of as many slots as the pool
         has connections. The textbook sync session dependency lets every worker thread
