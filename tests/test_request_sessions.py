@@ -137,8 +137,28 @@ def test_reads_reuse_the_statements_psycopg_prepared(
     a rollback would have each get parsed and planned anew."""
     with database.writing() as db:
         recipe_id = make_recipe(db, ingredients=[{"food": "rye flour"}], tags=["bread"]).id
+    path = f"/api/v1/recipes/{recipe_id}"
     for _ in range(6):
-        assert served.get(f"/api/v1/recipes/{recipe_id}").status_code == 200
+        assert served.get(path).status_code == 200
+    assert_get_statements_prepared(database)
+
+
+@pytest.mark.engines("postgresql")
+def test_reads_answered_with_an_error_keep_the_prepared_statements(
+    database: Database, served: TestClient
+) -> None:
+    """A read that ends in an answer the route raised (a 304 here, a 404 alike) did its
+    reads as any other: only a database error rolls its transaction back."""
+    with database.writing() as db:
+        recipe_id = make_recipe(db, ingredients=[{"food": "rye flour"}], tags=["bread"]).id
+    path = f"/api/v1/recipes/{recipe_id}"
+    tag = served.get(path).headers["ETag"]
+    for _ in range(6):
+        assert served.get(path, headers={"If-None-Match": tag}).status_code == 304
+    assert_get_statements_prepared(database)
+
+
+def assert_get_statements_prepared(database: Database) -> None:
     # Each request, run one after another, took the pool's one connection, which the
     # check below takes in turn.
     assert database.engine.pool.checkedin() == 1  # type: ignore[attr-defined]

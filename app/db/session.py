@@ -14,7 +14,7 @@ from typing import Any
 from anyio import to_thread
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
@@ -97,7 +97,7 @@ class Database:
     @asynccontextmanager
     async def session(self, *, may_write: bool) -> AsyncIterator[Session]:
         """A session for one request, closed at the end: anything uncommitted is rolled
-        back, except that a read which ended without an error commits (see _end_read).
+        back, except that a read which met no database error commits (see _end_read).
 
         It first waits, here in the event loop, for one of as many slots as the pool
         has connections. The textbook sync session dependency lets every worker thread
@@ -112,11 +112,14 @@ class Database:
         writer_turn = self._writer_turns.here() if may_write and self._writer_turns else None
         async with writer_turn or nullcontext(), self._slot():
             session = (self.writing if may_write else self.reading)()
-            end: Callable[[Session], None] = _close
+            end: Callable[[Session], None] = _close if may_write else _end_read
             try:
                 yield session
-                if not may_write:
-                    end = _end_read
+            except SQLAlchemyError:
+                # A read that met a database error may have no transaction, or no
+                # connection, left to commit on.
+                end = _close
+                raise
             finally:
                 if self._close_in_loop:
                     end(session)
@@ -153,9 +156,9 @@ def _end_read(session: Session) -> None:
     For a transaction that wrote nothing, COMMIT and ROLLBACK end it alike. But psycopg
     forgets every statement it has prepared on a connection whenever that connection
     rolls back, and has PostgreSQL deallocate them: reads ending with the close's
-    ROLLBACK would never reuse a prepared statement. Only a read that ended without an
-    error gets here (one that met a database error may have no transaction left to
-    commit), and a change it holds unflushed is dropped, not committed.
+    ROLLBACK would never reuse a prepared statement. A read whose route raised an
+    answer (a 404, a 304) ends here too; one that met a database error is rolled back.
+    A change a read holds unflushed is dropped, not committed.
     """
     _close(session, commit=not (session.new or session.dirty or session.deleted))
 
