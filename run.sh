@@ -20,10 +20,14 @@ fi
 # lifespan shutdown, which closes the pool.
 # --no-proxy-headers: uvicorn would take X-Forwarded-For from any local peer; the app
 # decides whom to believe (TRUSTED_PROXIES, app/api/client.py).
+# --timeout-keep-alive: how long an idle client connection stays open (KEEP_ALIVE_TIMEOUT,
+# 5 s). Behind HAProxy it is longer than the proxy keeps one idle (5 s, deploy/haproxy.cfg),
+# so only the proxy closes one, never while it sends a request on it (scripts/cluster.sh).
 # --workers: uvicorn's own supervisor starts them, starts another when one dies, and
 # passes SIGTERM on to each.
 args=(app.main:app --host "${HOST:-127.0.0.1}" --port "${PORT:-8001}" --no-access-log
-  --no-proxy-headers --timeout-graceful-shutdown "${SHUTDOWN_TIMEOUT:-30}"
+  --no-proxy-headers --timeout-keep-alive "${KEEP_ALIVE_TIMEOUT:-5}"
+  --timeout-graceful-shutdown "${SHUTDOWN_TIMEOUT:-30}"
   --workers "$workers")
 if [ "${RELOAD:-0}" = 1 ]; then
   # One process, restarted on changes; uvicorn ignores --workers.

@@ -406,6 +406,7 @@ def proxied(stack: ExitStack, service: dict[str, str]) -> tuple[Configuration, d
         # PROXY_SOURCE.
         "TRUSTED_PROXIES": PROXY_SOURCE,
         "PUBLIC_BASE_URL": public,
+        "KEEP_ALIVE_TIMEOUT": "60",
     }
     instances = []
     for number in range(1, INSTANCES + 1):

@@ -396,6 +396,9 @@ up() {
   # What every instance gets, recorded so that `start N` later gives the same.
   export DATABASE_URL=$instance_url PRESTART=0 HOST=127.0.0.1 PORT=0 PYTHON
   export TRUSTED_PROXIES=$PROXY_SOURCE
+  # Far longer than HAProxy keeps a connection to an instance idle (5 s,
+  # deploy/haproxy.cfg): the proxy closes it, never the instance.
+  export KEEP_ALIVE_TIMEOUT=60
   export PUBLIC_BASE_URL=${PUBLIC_BASE_URL:-http://$PROXY_ADDRESS:$port}
   # One key for all: a token or cursor signed by one instance is checked by another.
   export SECRET_KEY=${SECRET_KEY:-$("$PYTHON" -c 'import secrets; print(secrets.token_hex(32))')}

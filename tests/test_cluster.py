@@ -20,6 +20,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
@@ -117,6 +118,7 @@ def test_the_instances_are_served_as_the_mode_says(cluster: Cluster) -> None:
     assert settings["PRESTART"] == "0"
     assert settings["TRUSTED_PROXIES"] == "127.0.0.2"
     assert settings["PUBLIC_BASE_URL"] == cluster.url
+    assert settings["KEEP_ALIVE_TIMEOUT"] == "60"
     status = cluster.run("status")
     assert [line.split()[0] for line in status.splitlines() if " pid=" in line] == (
         ["proxy", "pgbouncer"] if MODES[cluster.name] else ["proxy"]
@@ -560,6 +562,82 @@ def test_abusive_clients_are_stopped_at_the_proxy(cluster: Cluster) -> None:
     assert p99 < 0.050, figures
     # No instance saw any of it.
     assert "/abuse-" not in cluster.instance_logs()
+
+
+# --- Connections to the instances --------------------------------------------------------
+
+
+def proxy_connections() -> set[str]:
+    """The proxy's TCP connections to the instances (from PROXY_SOURCE, 127.0.0.2) that
+    are open now, each named by its two ends."""
+    lines = Path("/proc/net/tcp").read_text().splitlines()[1:]
+    # Fields: slot, local address, remote address, state (01: established), ...
+    fields = [line.split() for line in lines]
+    return {f"{f[1]}-{f[2]}" for f in fields if f[1].startswith("0200007F:") and f[3] == "01"}
+
+
+def test_connections_to_the_instances_last_as_long_as_the_clients_and_no_longer(
+    cluster: Cluster,
+) -> None:
+    """A client's requests go over one connection to an instance, which the proxy
+    closes with the client's: at the latest when the client has been idle for the
+    proxy's keep-alive timeout, long before an instance would close it
+    (KEEP_ALIVE_TIMEOUT). So no instance closes a connection while the proxy sends a
+    request on it."""
+    keep_alive = float(cluster.instance_settings()["KEEP_ALIVE_TIMEOUT"])
+    before = cluster.server_connections()
+
+    def client(_: int) -> None:
+        with requests.Session() as session:
+            for _ in range(10):
+                response = session.get(f"{cluster.url}/health/live", timeout=TIMEOUT)
+                assert response.status_code == 200, response.text
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(client, range(8)))
+    after = cluster.server_connections()
+    opened = sum(after[s]["connect"] - before[s]["connect"] for s in after)
+    reused = sum(after[s]["reuse"] - before[s]["reuse"] for s in after)
+    # Round robin sends a client's requests to every instance: at most one connection
+    # each, for each client.
+    instances = len(after)
+    assert opened <= 8 * instances and reused >= 8 * (10 - instances), (opened, reused)
+
+    # Clients that stay connected without asking anything more.
+    parts = urlsplit(cluster.url)
+    assert parts.hostname is not None and parts.port is not None
+    idle = [socket.create_connection((parts.hostname, parts.port)) for _ in range(5)]
+    try:
+        for connection in idle:
+            connection.sendall(
+                f"GET /health/live HTTP/1.1\r\nHost: {parts.netloc}\r\n\r\n".encode()
+            )
+            assert connection.recv(65536).startswith(b"HTTP/1.1 200"), "no answer"
+        held = proxy_connections()
+        assert len(held) >= len(idle), held
+        started = time.monotonic()
+        while held & proxy_connections():
+            assert time.monotonic() - started < keep_alive / 2, held & proxy_connections()
+            time.sleep(0.1)
+        closed_after = time.monotonic() - started
+        # The proxy closed the clients' connections too.
+        for connection in idle:
+            connection.settimeout(5)
+            assert connection.recv(1) == b""
+    finally:
+        for connection in idle:
+            connection.close()
+    record(
+        "connections",
+        cluster.name,
+        {
+            "requests": 80,
+            "connections_opened": opened,
+            "requests_on_an_open_connection": reused,
+            "idle_clients_closed_after_s": round(closed_after, 1),
+            "instance_keep_alive_s": keep_alive,
+        },
+    )
 
 
 # --- What the public may reach -----------------------------------------------------------

@@ -107,6 +107,15 @@ class Cluster:
         backend = self.stats()["BACKEND"]
         return {name: int(backend[name] or 0) for name in ("wretr", "wredis", "econ", "eresp")}
 
+    def server_connections(self) -> dict[str, dict[str, int]]:
+        """For each instance, how many connections the proxy opened to it (connect) and
+        how many requests it sent on one already open (reuse)."""
+        return {
+            name: {"connect": int(row["connect"]), "reuse": int(row["reuse"])}
+            for name, row in self.stats().items()
+            if name.startswith(BACKEND)
+        }
+
     def proxy_memory_kib(self) -> dict[str, int]:
         """HAProxy's resident memory now (VmRSS) and at its peak (VmHWM), in KiB."""
         status = Path(f"/proc/{self.pid('haproxy')}/status").read_text()
