@@ -678,7 +678,8 @@ def main(argv: list[str] | None = None) -> int:
     haproxy = subprocess.run([HAPROXY, "-v"], capture_output=True, text=True, check=True)
     results = {
         "date": date.today().isoformat(),
-        "commit": commit(),
+        # What is served here: the app, and how run.sh and HAProxy serve it.
+        "commit": commit(("app", "alembic", "run.sh", "deploy", "bench")),
         "machine": _without(machine(), "sqlite", "server_core")
         | {
             "postgresql": postgresql[0] if postgresql else None,

@@ -361,15 +361,17 @@ def machine() -> dict[str, Any]:
     }
 
 
-def commit() -> dict[str, Any]:
-    """The commit measured, and whether the working tree had changes on top of it."""
+def commit(paths: tuple[str, ...] = ("app", "alembic")) -> dict[str, Any]:
+    """The commit measured, and which of `paths` the working tree had changed on top of
+    it."""
 
     def git(*args: str) -> list[str]:
         done = subprocess.run(["git", *args], cwd=PROJECT, capture_output=True, text=True)
         return done.stdout.splitlines()
 
-    # The service's own code, app/ and its migrations, as "XY path" (new files included).
-    changed = git("status", "--porcelain", "--", "app", "alembic")
+    # By default the service's own code, app/ and its migrations, as "XY path" (new files
+    # included).
+    changed = git("status", "--porcelain", "--", *paths)
     return {
         "head": git("rev-parse", "--short", "HEAD")[0],
         "changed": [line[3:] for line in changed],
