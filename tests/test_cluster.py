@@ -221,6 +221,10 @@ WRITES = {"POST", "PATCH"}
 # both.
 CLOSED = "closed without an answer"
 CLOSED_MESSAGE = "Remote end closed connection without response"
+# An instance killed while it writes an answer leaves the client its status line and
+# part of the body: HAProxy has passed those on and cannot take them back (nor can
+# `http-response wait-for-body`). Counted, and not among the failures allowed below.
+CUT = "answer cut off"
 
 
 @dataclass
@@ -291,6 +295,8 @@ class Traffic:
                     status, error = self.send(http, step, label, c).status_code, ""
                 except requests.ConnectionError as exc:
                     status, error = 0, CLOSED if CLOSED_MESSAGE in str(exc) else repr(exc)
+                except requests.exceptions.ChunkedEncodingError:
+                    status, error = 0, CUT
                 method = {"post": "POST", "patch": "PATCH"}.get(step, "GET")
                 self.outcomes.append(
                     Outcome(method, status, error, label, c, time.monotonic() - started)
