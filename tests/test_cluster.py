@@ -573,13 +573,14 @@ def test_abusive_clients_are_stopped_at_the_proxy(cluster: Cluster) -> None:
 # --- Connections to the instances --------------------------------------------------------
 
 
-def proxy_connections() -> set[str]:
-    """The proxy's TCP connections to the instances (from PROXY_SOURCE, 127.0.0.2) that
-    are open now, each named by its two ends."""
-    lines = Path("/proc/net/tcp").read_text().splitlines()[1:]
-    # Fields: slot, local address, remote address, state (01: established), ...
-    fields = [line.split() for line in lines]
-    return {f"{f[1]}-{f[2]}" for f in fields if f[1].startswith("0200007F:") and f[3] == "01"}
+def connections_from(address: str) -> set[str]:
+    """The TCP connections from `address` (an IPv4 address) that are open now, each
+    named by its two ends."""
+    # /proc/net/tcp writes an address as the hex of its 32 bits in host (little-endian)
+    # order: 127.0.0.2 is 0200007F. Fields: slot, local, remote, state (01: established).
+    local = socket.inet_aton(address)[::-1].hex().upper() + ":"
+    fields = [line.split() for line in Path("/proc/net/tcp").read_text().splitlines()[1:]]
+    return {f"{f[1]}-{f[2]}" for f in fields if f[1].startswith(local) and f[3] == "01"}
 
 
 def test_connections_to_the_instances_last_as_long_as_the_clients_and_no_longer(
@@ -590,24 +591,29 @@ def test_connections_to_the_instances_last_as_long_as_the_clients_and_no_longer(
     proxy's keep-alive timeout, long before an instance would close it
     (KEEP_ALIVE_TIMEOUT). So no instance closes a connection while the proxy sends a
     request on it."""
-    keep_alive = float(cluster.instance_settings()["KEEP_ALIVE_TIMEOUT"])
+    settings = cluster.instance_settings()
+    keep_alive = float(settings["KEEP_ALIVE_TIMEOUT"])
+    # The proxy connects to the instances from the one address they trust.
+    proxy_source = settings["TRUSTED_PROXIES"]
+    clients, each = 8, 10
     before = cluster.server_connections()
 
     def client(_: int) -> None:
         with requests.Session() as session:
-            for _ in range(10):
+            for _ in range(each):
                 response = session.get(f"{cluster.url}/health/live", timeout=TIMEOUT)
                 assert response.status_code == 200, response.text
 
-    with ThreadPoolExecutor(8) as pool:
-        list(pool.map(client, range(8)))
+    with ThreadPoolExecutor(clients) as pool:
+        list(pool.map(client, range(clients)))
     after = cluster.server_connections()
     opened = sum(after[s]["connect"] - before[s]["connect"] for s in after)
     reused = sum(after[s]["reuse"] - before[s]["reuse"] for s in after)
     # Round robin sends a client's requests to every instance: at most one connection
     # each, for each client.
     instances = len(after)
-    assert opened <= 8 * instances and reused >= 8 * (10 - instances), (opened, reused)
+    assert opened <= clients * instances, (opened, reused)
+    assert reused >= clients * (each - instances), (opened, reused)
 
     # Clients that stay connected without asking anything more.
     parts = urlsplit(cluster.url)
@@ -619,11 +625,11 @@ def test_connections_to_the_instances_last_as_long_as_the_clients_and_no_longer(
                 f"GET /health/live HTTP/1.1\r\nHost: {parts.netloc}\r\n\r\n".encode()
             )
             assert connection.recv(65536).startswith(b"HTTP/1.1 200"), "no answer"
-        held = proxy_connections()
+        held = connections_from(proxy_source)
         assert len(held) >= len(idle), held
         started = time.monotonic()
-        while held & proxy_connections():
-            assert time.monotonic() - started < keep_alive / 2, held & proxy_connections()
+        while still_open := held & connections_from(proxy_source):
+            assert time.monotonic() - started < keep_alive / 2, still_open
             time.sleep(0.1)
         closed_after = time.monotonic() - started
         # The proxy closed the clients' connections too.
@@ -637,7 +643,7 @@ def test_connections_to_the_instances_last_as_long_as_the_clients_and_no_longer(
         "connections",
         cluster.name,
         {
-            "requests": 80,
+            "requests": clients * each,
             "connections_opened": opened,
             "requests_on_an_open_connection": reused,
             "idle_clients_closed_after_s": round(closed_after, 1),
