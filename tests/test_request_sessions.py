@@ -4,13 +4,14 @@ own that each request commits to for real."""
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextvars import ContextVar
 from typing import Any
 
 import anyio
 import pytest
 from alembic import command
 from fastapi.testclient import TestClient
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError
 
@@ -190,3 +191,47 @@ def test_a_read_session_writes_nothing_it_holds(database: Database) -> None:
     with database.reading() as db:
         labels = db.scalars(select(Recipe.label).order_by(Recipe.id)).all()
     assert labels == ["As stored"]
+
+
+def test_a_request_ends_its_sessions_in_the_worker_thread_call_that_used_them(
+    database: Database, served: TestClient
+) -> None:
+    """Every session a route used is ended (its connection back in the pool) by the
+    worker-thread call that used it, before that call returns: ending it in a call of
+    its own cost every request on PostgreSQL a second hop to a worker thread. A context
+    variable set when the connection was taken is seen when it is given back only
+    within one call: each worker-thread call runs in a fresh copy of the request's
+    context."""
+    with database.writing() as db:
+        make_user(db, email=EMAIL, password=TEST_PASSWORD)
+        recipe_id = make_recipe(db, ingredients=[{"food": "rye flour"}], tags=["bread"]).id
+    took: ContextVar[bool] = ContextVar("took", default=False)
+    given_back_by_the_same_call: list[bool] = []
+
+    def on_checkout(*_: Any) -> None:
+        took.set(True)
+
+    def on_checkin(*_: Any) -> None:
+        given_back_by_the_same_call.append(took.get())
+
+    event.listen(database.engine, "checkout", on_checkout)
+    event.listen(database.engine, "checkin", on_checkin)
+    try:
+        # Sign-in opens short sessions of its own (in_session); the reads use get_db.
+        signed_in = served.post(
+            "/api/v1/login/access-token", data={"username": EMAIL, "password": TEST_PASSWORD}
+        )
+        read = served.get(f"/api/v1/recipes/{recipe_id}")
+        listed = served.get("/api/v1/recipes")
+        # A route that answers with an error leaves its session to get_db, which ends it.
+        missing = served.get("/api/v1/recipes/999999")
+    finally:
+        event.remove(database.engine, "checkout", on_checkout)
+        event.remove(database.engine, "checkin", on_checkin)
+
+    assert [r.status_code for r in (signed_in, read, listed, missing)] == [200, 200, 200, 404]
+    *answered, refused = given_back_by_the_same_call
+    assert len(answered) >= 3
+    assert all(answered), given_back_by_the_same_call
+    assert refused is False
+    assert database.engine.pool.checkedout() == 0  # type: ignore[attr-defined]

@@ -94,9 +94,16 @@ DatabaseDep = Annotated[db_session.Database, Depends(get_database)]
 async def in_session(
     database: db_session.Database, work: Callable[[Session], T], *, may_write: bool
 ) -> T:
-    """`work(session)` in a worker thread, on a session of its own, closed right after."""
+    """`work(session)` in a worker thread, on a session of its own, ended right after in
+    the same thread."""
+
+    def work_and_end(session: Session) -> T:
+        result = work(session)
+        db_session.end_session(session)
+        return result
+
     async with database.session(may_write=may_write) as session:
-        return await to_thread.run_sync(work, session)
+        return await to_thread.run_sync(work_and_end, session)
 
 
 # What the /docs "Authorize" button uses. auto_error=False: a missing token is refused

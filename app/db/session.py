@@ -7,8 +7,9 @@ every engine.
 import asyncio
 import logging
 import weakref
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, nullcontext
+from contextvars import ContextVar
 from typing import Any
 
 from anyio import to_thread
@@ -96,8 +97,9 @@ class Database:
 
     @asynccontextmanager
     async def session(self, *, may_write: bool) -> AsyncIterator[Session]:
-        """A session for one request, closed at the end: anything uncommitted is rolled
-        back, except that a read which met no database error commits (see _end_read).
+        """A session for one request, ended when it is done with: anything uncommitted is
+        rolled back, except that a read which met no database error commits (see
+        _end_read).
 
         It first waits, here in the event loop, for one of as many slots as the pool
         has connections. The textbook sync session dependency lets every worker thread
@@ -107,21 +109,29 @@ class Database:
         waits for its turn among writers where the engine has one writer at a time,
         before it takes a slot, so readers never wait behind writers.
 
-        The session connects on first use, in the route's worker thread.
+        The session connects on first use, in the route's worker thread. Whoever used
+        it there ends it there (end_session, end_open_sessions) when the work went
+        well; otherwise it is ended here. Ending takes a round trip to any database but
+        SQLite, so here it waits in a worker thread: one more hop.
         """
         writer_turn = self._writer_turns.here() if may_write and self._writer_turns else None
         async with writer_turn or nullcontext(), self._slot():
             session = (self.writing if may_write else self.reading)()
-            end: Callable[[Session], None] = _close if may_write else _end_read
+            session.info[_END] = _close if may_write else _end_read
+            _opened_here().append(session)
             try:
                 yield session
             except SQLAlchemyError:
                 # A read that met a database error may have no transaction, or no
                 # connection, left to commit on.
-                end = _close
+                if _END in session.info:
+                    session.info[_END] = _close
                 raise
             finally:
-                if self._close_in_loop:
+                end = session.info.pop(_END, None)
+                if end is None:
+                    pass  # ended in the thread that used it
+                elif self._close_in_loop:
                     end(session)
                 else:
                     await to_thread.run_sync(end, session)
@@ -148,6 +158,35 @@ class Database:
         if slots is None:
             slots = self._slots[loop] = asyncio.Semaphore(settings.db_connection_limit)
         return slots
+
+
+# How a session from Database.session is to be ended, kept in its `info` until it is.
+_END = "end"
+# The sessions the current request opened (the list is shared with the worker threads
+# it runs work in, which get a copy of its context).
+_opened: ContextVar[list[Session] | None] = ContextVar("opened", default=None)
+
+
+def _opened_here() -> list[Session]:
+    opened = _opened.get()
+    if opened is None:
+        opened = []
+        _opened.set(opened)
+    return opened
+
+
+def end_session(session: Session) -> None:
+    """End a session from Database.session now, in the worker thread that used it, as
+    Database.session would have: one hop fewer. Ending it again does nothing."""
+    end = session.info.pop(_END, None)
+    if end is not None:
+        end(session)
+
+
+def end_open_sessions() -> None:
+    """End every session the current request has open (see end_session)."""
+    for session in _opened.get() or ():
+        end_session(session)
 
 
 def _end_read(session: Session) -> None:
