@@ -1,7 +1,9 @@
 """Who waits for whom: requests served by the real get_db, on a database of the test's
 own that each request commits to for real."""
 
+import gc
 import threading
+import weakref
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextvars import ContextVar
@@ -14,6 +16,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import event, select, text
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
 
 from app.api.deps import get_database, get_db, session_dependency
 from app.core import security
@@ -235,3 +238,21 @@ def test_a_request_ends_its_sessions_in_the_worker_thread_call_that_used_them(
     assert all(answered), given_back_by_the_same_call
     assert refused is False
     assert database.engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+
+
+def test_a_session_ended_is_let_go_even_if_its_task_goes_on(database: Database) -> None:
+    """A task that opens sessions one after another (a script, a long-lived task) keeps
+    none of them once each is done: nothing about a request's open sessions outlives
+    them."""
+
+    async def sessions_kept_while_the_task_goes_on() -> list[Session | None]:
+        let_go = []
+        for _ in range(3):
+            async with database.session(may_write=False) as db:
+                db.execute(text("SELECT 1"))
+                let_go.append(weakref.ref(db))
+        del db
+        gc.collect()
+        return [session() for session in let_go]
+
+    assert anyio.run(sessions_kept_while_the_task_goes_on) == [None, None, None]

@@ -118,7 +118,8 @@ class Database:
         async with writer_turn or nullcontext(), self._slot():
             session = (self.writing if may_write else self.reading)()
             session.info[_END] = _close if may_write else _end_read
-            _opened_here().append(session)
+            opened = _opened_here()
+            opened.append(session)
             try:
                 yield session
             except SQLAlchemyError:
@@ -128,6 +129,7 @@ class Database:
                     session.info[_END] = _close
                 raise
             finally:
+                opened.remove(session)
                 end = session.info.pop(_END, None)
                 if end is None:
                     pass  # ended in the thread that used it
@@ -162,7 +164,7 @@ class Database:
 
 # How a session from Database.session is to be ended, kept in its `info` until it is.
 _END = "end"
-# The sessions the current request opened (the list is shared with the worker threads
+# The sessions the current request has open (the list is shared with the worker threads
 # it runs work in, which get a copy of its context).
 _opened: ContextVar[list[Session] | None] = ContextVar("opened", default=None)
 
